@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/** The `tsp2p` command: a table of subcommands, each with declared options and its own --help. */
+import { Tsp2pError } from '../errors.js';
+import { helpText, parseCommand } from '../options.js';
+import { version } from '../version.js';
+import type { Command } from './command.js';
+import { installCommand } from './install-command.js';
+import { kernelCommand } from './kernel-command.js';
+
+const commands: Record<string, Command> = {
+  kernel: kernelCommand,
+  install: installCommand,
+};
+
+function overview(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 2;
+  return [
+    `tsp2p ${version}: a TypeScript Jupyter kernel whose %p2p magics run cells on a cluster of friends' computers`,
+    '',
+    'usage: tsp2p COMMAND [options]     (tsp2p COMMAND --help for its options)',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.spec.summary}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(overview() + '\n');
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`tsp2p: unknown command "${name}"\n\n${overview()}\n`);
+    return 2;
+  }
+  const parsed = parseCommand(command.spec, rest);
+  if (parsed.help) {
+    process.stdout.write(helpText(command.spec) + '\n');
+    return 0;
+  }
+  return command.run(parsed);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof Tsp2pError) {
+      process.stderr.write(`tsp2p: ${err.message}\n`);
+      process.exitCode = err.code === 'USAGE' ? 2 : 1;
+    } else {
+      process.stderr.write(`tsp2p: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

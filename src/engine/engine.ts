@@ -1,0 +1,218 @@
+/**
+ * The local TypeScript engine: converts a cell with tslab's converter and runs the JavaScript in the
+ * kernel's own context (as tslab does, so `breakOnSigint` can stop a `while (true) {}`), rather than
+ * through tslab's executor, which prints the last value instead of returning it.
+ *
+ * Declarations of earlier cells live in `variables` (the converter rewrites references to them as
+ * `exports.NAME`); the p2p layer reads them to ship a cell's globals to a worker.
+ */
+import { createRequire } from 'node:module';
+import vm from 'node:vm';
+import type { ExecuteOutcome, ExecuteRequest, Executor, LanguageInfo, OutputSink, UserExpressionResult } from '../jupyter/executor.js';
+import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
+import { createLogger } from '../log.js';
+import { version } from '../version.js';
+import { captureProcessOutput } from './capture.js';
+import { createDisplay, type Display, type DisplayTarget } from './display.js';
+import { diagnosticsReport, interruptedReport, thrownReport } from './error-report.js';
+import { toMimeBundle } from './mime.js';
+import { createModuleLoader, type ModuleLoader } from './module-loader.js';
+import { TypeScriptService } from './typescript.js';
+
+const log = createLogger('engine');
+const require = createRequire(import.meta.url);
+
+/** Thrown into a pending cell by interrupt(); recognised when reporting. */
+class Interrupted extends Error {
+  constructor() {
+    super('the cell was interrupted');
+  }
+}
+
+function isInterrupt(err: unknown): boolean {
+  return err instanceof Interrupted || (err as { code?: string } | null)?.code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
+}
+
+export type RunResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+function typescriptVersion(): string {
+  const tslabRequire = createRequire(require.resolve('tslab/dist/converter.js'));
+  return (tslabRequire('@tslab/typescript-for-tslab/package.json') as { version: string }).version;
+}
+
+export class TypeScriptEngine implements Executor {
+  readonly ts = new TypeScriptService();
+  /** Values of everything earlier cells declared, by name. */
+  readonly variables: Record<string, unknown> = {};
+  readonly display: Display;
+  readonly languageInfo: LanguageInfo;
+  readonly banner: string;
+  #exports: Record<string, unknown>;
+  #modules: ModuleLoader;
+  #sink: OutputSink | null = null;
+  #running: { reject: (err: Error) => void } | null = null;
+  #interruptListeners = new Set<() => void>();
+
+  constructor(options: { cwd?: string } = {}) {
+    const cwd = options.cwd ?? process.cwd();
+    const tsVersion = typescriptVersion();
+    this.languageInfo = {
+      name: 'typescript',
+      version: tsVersion,
+      mimetype: 'text/typescript',
+      file_extension: '.ts',
+      codemirror_mode: { name: 'javascript', typescript: true },
+      pygments_lexer: 'typescript',
+    };
+    this.banner = `tsp2p ${version}: TypeScript ${tsVersion} on Node.js ${process.version}. Type %p2p for the cluster magics.`;
+    this.#exports = this.#createExports();
+    this.display = createDisplay(() => this.#displayTarget);
+    this.#modules = createModuleLoader(cwd, { tslab: () => this.#tslabCompat() });
+  }
+
+  /** Installs the engine into this process: output capture and the cells' globals. Call once. */
+  install(): void {
+    captureProcessOutput((name, text) => {
+      if (this.#sink) this.#sink.stream(name, text);
+      else log.debug(`output outside any cell: ${text}`);
+    });
+    const globals = globalThis as Record<string, unknown>;
+    globals.display = this.display;
+    globals.input = (prompt = '', options: { password?: boolean } = {}) => this.#currentSink().input(prompt, options.password === true);
+    Object.defineProperty(globalThis, '__tsp2p__', { value: { exports: this.#exports, require: this.#modules.require }, enumerable: false });
+  }
+
+  readonly #displayTarget: DisplayTarget = {
+    display: (data, metadata, options) => this.#currentSink().display(data, metadata, options),
+    clear: (wait) => this.#currentSink().clear(wait),
+  };
+
+  #currentSink(): OutputSink {
+    if (!this.#sink) throw new Error('no cell is running: display and input work inside cells');
+    return this.#sink;
+  }
+
+  /** Named imports compile to defineProperty with getters; store plain values so cells may reassign them. */
+  #createExports(): Record<string, unknown> {
+    const store = this.variables;
+    return new Proxy(store, {
+      defineProperty: (_target, prop, attributes) => {
+        if (prop === '__esModule') return true;
+        store[prop as string] = attributes.get ? attributes.get() : attributes.value;
+        return true;
+      },
+    });
+  }
+
+  #tslabCompat(): unknown {
+    return {
+      display: this.display,
+      newDisplay: () => this.display.create(),
+      versions: { tslab: version, typescript: this.languageInfo.version, node: process.version },
+    };
+  }
+
+  warmUp(): void {
+    const started = Date.now();
+    this.ts.warmUp();
+    log.debug(`TypeScript service ready in ${Date.now() - started} ms`);
+  }
+
+  /** Runs `interrupt` listeners (remote tasks of the running cell) when the cell is interrupted. */
+  onInterrupt(listener: () => void): () => void {
+    this.#interruptListeners.add(listener);
+    return () => this.#interruptListeners.delete(listener);
+  }
+
+  interrupt(): void {
+    for (const listener of [...this.#interruptListeners]) listener();
+    this.#running?.reject(new Interrupted());
+  }
+
+  /** Sets where output goes while `fn` runs (and afterwards, for background output, as ipykernel does). */
+  useSink(sink: OutputSink): void {
+    this.#sink = sink;
+  }
+
+  async execute(request: ExecuteRequest, sink: OutputSink): Promise<ExecuteOutcome> {
+    this.useSink(sink);
+    const converted = this.ts.convert(request.code);
+    this.#modules.addCompiled(converted.sideOutputs ?? []);
+    if (converted.diagnostics.length > 0) {
+      const report = diagnosticsReport(request.code, converted.diagnostics);
+      sink.error(report);
+      return { status: 'error', ...report };
+    }
+    this.ts.prevDecl = converted.declOutput ?? '';
+    const run = await this.runConverted(converted.output ?? '', converted.hasToplevelAwait === true, converted.lastExpressionVar, `cell-${request.executionCount}.js`);
+    if (!run.ok) {
+      const report = isInterrupt(run.error) ? interruptedReport() : thrownReport(run.error);
+      sink.error(report);
+      return { status: 'error', ...report };
+    }
+    if (run.value !== undefined) sink.result(toMimeBundle(run.value), {});
+    return { status: 'ok', userExpressions: await this.#userExpressions(request.userExpressions) };
+  }
+
+  /**
+   * Runs converted JavaScript and returns the value of `lastExpressionVar`. Awaits top-level await code,
+   * unless interrupt() comes first. Never throws: failures come back as `{ ok: false }`.
+   */
+  async runConverted(js: string, hasTopLevelAwait: boolean, lastExpressionVar: string | undefined, filename: string): Promise<RunResult> {
+    if (!js) return { ok: true, value: undefined };
+    const interrupted = new Promise<never>((_, reject) => {
+      this.#running = { reject };
+    });
+    interrupted.catch(() => {});
+    try {
+      const wrapped = `(${hasTopLevelAwait ? 'async ' : ''}function (exports, require) { ${js}\n})(__tsp2p__.exports, __tsp2p__.require)`;
+      const ret: unknown = vm.runInThisContext(wrapped, { breakOnSigint: true, filename });
+      if (hasTopLevelAwait) await Promise.race([ret, interrupted]);
+      if (!lastExpressionVar) return { ok: true, value: undefined };
+      const value = this.variables[lastExpressionVar];
+      delete this.variables[lastExpressionVar];
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error };
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  async #userExpressions(expressions: Record<string, string>): Promise<Record<string, UserExpressionResult>> {
+    const results: Record<string, UserExpressionResult> = {};
+    for (const [name, expression] of Object.entries(expressions)) {
+      const converted = this.ts.convert(expression);
+      if (converted.diagnostics.length > 0) {
+        results[name] = { status: 'error', ...diagnosticsReport(expression, converted.diagnostics) };
+        continue;
+      }
+      const run = await this.runConverted(converted.output ?? '', converted.hasToplevelAwait === true, converted.lastExpressionVar, 'user-expression.js');
+      results[name] = run.ok ? { status: 'ok', data: toMimeBundle(run.value) as MimeBundle, metadata: {} as JsonObject } : { status: 'error', ...thrownReport(run.error) };
+    }
+    return results;
+  }
+
+  async complete(code: string, cursorPos: number) {
+    return this.ts.complete(code, cursorPos);
+  }
+
+  async inspect(code: string, cursorPos: number, detailLevel: number) {
+    return this.ts.inspect(code, cursorPos, detailLevel);
+  }
+
+  async isComplete(code: string) {
+    return this.ts.isComplete(code);
+  }
+
+  /** Errors thrown by background work of a cell (timers, unawaited promises) show in the last cell. */
+  reportBackground(error: unknown): void {
+    const report = thrownReport(error);
+    if (this.#sink) this.#sink.stream('stderr', `${report.traceback.join('\n')}\n`);
+    else log.error(`uncaught: ${report.ename}: ${report.evalue}`);
+  }
+
+  async shutdown(): Promise<void> {
+    this.ts.close();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * One error type for the whole project, with stable `code`s (in the style of hyperdht's DHTError):
+ * callers branch on `err.code`, never on message text. Factories keep messages consistent and say
+ * what to do next, because most of these reach a user.
+ */
+export class Tsp2pError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'Tsp2pError';
+    this.code = code;
+  }
+
+  // Jupyter wire protocol
+  static BAD_FRAMES(why: string): Tsp2pError {
+    return new Tsp2pError('BAD_FRAMES', `malformed Jupyter message: ${why}`);
+  }
+  static BAD_SIGNATURE(): Tsp2pError {
+    return new Tsp2pError('BAD_SIGNATURE', 'message signature does not verify');
+  }
+  static BAD_CONNECTION_FILE(file: string, why: string): Tsp2pError {
+    return new Tsp2pError('BAD_CONNECTION_FILE', `connection file ${file}: ${why}`);
+  }
+  static TIMEOUT(what: string, ms: number): Tsp2pError {
+    return new Tsp2pError('TIMEOUT', `${what} did not happen within ${ms} ms`);
+  }
+  static CLOSED(what: string): Tsp2pError {
+    return new Tsp2pError('CLOSED', `${what} is closed`);
+  }
+
+  // Usage (command line and magics)
+  static USAGE(message: string): Tsp2pError {
+    return new Tsp2pError('USAGE', message);
+  }
+
+  // Identities, friends and clusters
+  static UNKNOWN_USER(name: string): Tsp2pError {
+    return new Tsp2pError(
+      'UNKNOWN_USER',
+      `unknown user "${name}": add their key with \`tsp2p friends add ${name} KEY\` ` +
+        `(they print it with \`tsp2p id\`), or let the host print an invite code for them`,
+    );
+  }
+  static BAD_KEY(text: string, why: string): Tsp2pError {
+    return new Tsp2pError('BAD_KEY', `"${text}" is not a public key: ${why}`);
+  }
+  static BAD_CLUSTER_NAME(text: string): Tsp2pError {
+    return new Tsp2pError('BAD_CLUSTER_NAME', `"${text}" is not a cluster name: use OWNER/NAME, e.g. alice/friends`);
+  }
+  static NOT_A_MEMBER(cluster: string): Tsp2pError {
+    return new Tsp2pError('NOT_A_MEMBER', `you are not a member of ${cluster}: ask its host to add you (--users) or for an invite`);
+  }
+  static HOST_UNREACHABLE(cluster: string, cause?: unknown): Tsp2pError {
+    return new Tsp2pError(
+      'HOST_UNREACHABLE',
+      `could not reach the host of ${cluster} and no roster for it is stored here: is \`tsp2p host\` running?`,
+      { cause },
+    );
+  }
+  static BAD_ROSTER(why: string): Tsp2pError {
+    return new Tsp2pError('BAD_ROSTER', `roster rejected: ${why}`);
+  }
+  static BAD_INVITE(why: string): Tsp2pError {
+    return new Tsp2pError('BAD_INVITE', `invite rejected: ${why}`);
+  }
+
+  // Tasks
+  static NOT_JOINED(): Tsp2pError {
+    return new Tsp2pError('NOT_JOINED', 'not joined to a cluster: run `%p2p join OWNER/NAME` (or `%p2p join` for your personal cluster)');
+  }
+  static NO_WORKERS(cluster: string, ms: number): Tsp2pError {
+    return new Tsp2pError('NO_WORKERS', `no worker of ${cluster} became available within ${ms} ms: start one with \`tsp2p worker --cluster=${cluster}\``);
+  }
+  static TASK_TIMEOUT(ms: number): Tsp2pError {
+    return new Tsp2pError('TASK_TIMEOUT', `task exceeded its timeout of ${ms} ms and was stopped`);
+  }
+  static TASK_CANCELLED(): Tsp2pError {
+    return new Tsp2pError('TASK_CANCELLED', 'task was cancelled');
+  }
+  static WORKER_LOST(attempts: number): Tsp2pError {
+    return new Tsp2pError('WORKER_LOST', `task lost its worker ${attempts} times and was given up`);
+  }
+  static UNSHIPPABLE(name: string, why: string): Tsp2pError {
+    return new Tsp2pError('UNSHIPPABLE', `cannot send "${name}" to a worker: ${why}`);
+  }
+  static BAD_FRAME(why: string): Tsp2pError {
+    return new Tsp2pError('BAD_FRAME', `malformed peer frame: ${why}`);
+  }
+}
+
+/** The message of anything thrown, for logs and user-facing text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

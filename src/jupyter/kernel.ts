@@ -1,0 +1,243 @@
+/**
+ * The kernel logic: one table of handlers keyed by msg_type (as ipykernel builds its shell_handlers), each
+ * wrapped in busy/idle on iopub. Shell requests run one at a time, in order; control requests do not wait
+ * behind them. A handler that throws is logged and answered with an error reply: it never ends a loop.
+ */
+import { messageOf } from '../errors.js';
+import { createLogger } from '../log.js';
+import { version } from '../version.js';
+import type { ExecuteOutcome, Executor } from './executor.js';
+import { KernelOutput, type InputBroker } from './kernel-output.js';
+import { PROTOCOL_VERSION, replyTo, type Channel, type JsonObject, type Message } from './messages.js';
+import type { KernelTransport } from './transport.js';
+
+const log = createLogger('kernel');
+
+type RequestChannel = Exclude<Channel, 'iopub'>;
+type Handler = (msg: Message, channel: RequestChannel) => Promise<void>;
+
+export interface KernelOptions {
+  /** Called after a shutdown_request is answered; the process entry point decides how to exit. */
+  onShutdown?: (restart: boolean) => void;
+}
+
+interface HistoryEntry {
+  line: number;
+  input: string;
+}
+
+export class Kernel {
+  #executionCount = 0;
+  #shellQueue: Message[] = [];
+  #shellBusy = false;
+  /** execute_requests queued behind a failed cell (stop_on_error): answered 'aborted', not run. */
+  #toAbort = new WeakSet<Message>();
+  #warmedUp = false;
+  #history: HistoryEntry[] = [];
+  #pendingInput: { resolve: (value: string) => void; reject: (err: Error) => void } | null = null;
+  readonly #handlers: Record<string, Handler>;
+
+  constructor(
+    private readonly transport: KernelTransport,
+    private readonly executor: Executor,
+    private readonly options: KernelOptions = {},
+  ) {
+    this.#handlers = {
+      kernel_info_request: (msg, ch) => this.#kernelInfo(msg, ch),
+      execute_request: (msg, ch) => this.#execute(msg, ch),
+      complete_request: (msg, ch) => this.#complete(msg, ch),
+      inspect_request: (msg, ch) => this.#inspect(msg, ch),
+      is_complete_request: (msg, ch) => this.#isComplete(msg, ch),
+      history_request: (msg, ch) => this.#historyReply(msg, ch),
+      comm_info_request: async (msg, ch) => this.#reply(msg, ch, { status: 'ok', comms: {} }),
+      shutdown_request: (msg, ch) => this.#shutdown(msg, ch),
+      // Normally answered by the IO thread; a client may also send it on shell.
+      interrupt_request: async (msg, ch) => {
+        this.executor.interrupt();
+        this.#reply(msg, ch, { status: 'ok' });
+      },
+      // No comm targets are registered: close any comm a client opens so it does not wait for one.
+      comm_open: async (msg) => {
+        const commId = (msg.content as { comm_id?: string }).comm_id;
+        this.transport.send({ channel: 'iopub', msgType: 'comm_close', content: { comm_id: commId, data: {} }, parent: msg });
+      },
+      comm_msg: async () => {},
+      comm_close: async () => {},
+    };
+    transport.onMessage((channel, msg) => this.#receive(channel, msg));
+  }
+
+  get executionCount(): number {
+    return this.#executionCount;
+  }
+
+  #receive(channel: RequestChannel, msg: Message): void {
+    if (channel === 'stdin') return this.#stdin(msg);
+    if (channel === 'control') {
+      void this.#dispatch(msg, channel);
+      return;
+    }
+    this.#shellQueue.push(msg);
+    if (!this.#shellBusy) void this.#drainShell();
+  }
+
+  async #drainShell(): Promise<void> {
+    this.#shellBusy = true;
+    try {
+      for (let msg = this.#shellQueue.shift(); msg; msg = this.#shellQueue.shift()) await this.#dispatch(msg, 'shell');
+    } finally {
+      this.#shellBusy = false;
+    }
+  }
+
+  async #dispatch(msg: Message, channel: RequestChannel): Promise<void> {
+    const type = msg.header.msg_type;
+    const handler = this.#handlers[type];
+    this.#status(msg, 'busy');
+    try {
+      if (!handler) log.warn(`${channel}: ignored a message of unknown type ${type}`);
+      else await handler(msg, channel);
+    } catch (err) {
+      log.error(`${type} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (type.endsWith('_request')) this.#reply(msg, channel, { status: 'error', ename: 'KernelError', evalue: messageOf(err), traceback: [] });
+    } finally {
+      this.#status(msg, 'idle');
+    }
+  }
+
+  #status(parent: Message, state: 'busy' | 'idle' | 'starting'): void {
+    this.transport.send({ channel: 'iopub', msgType: 'status', content: { execution_state: state }, parent });
+  }
+
+  #reply(request: Message, channel: RequestChannel, content: JsonObject): void {
+    this.transport.send(replyTo(request, channel, content));
+  }
+
+  async #kernelInfo(msg: Message, channel: RequestChannel): Promise<void> {
+    this.#reply(msg, channel, {
+      status: 'ok',
+      protocol_version: PROTOCOL_VERSION,
+      implementation: 'tsp2p',
+      implementation_version: version,
+      language_info: this.executor.languageInfo,
+      banner: this.executor.banner,
+      debugger: false,
+      help_links: [
+        { text: 'tsp2p', url: 'https://github.com/tsp2p/tsp2p#readme' },
+        { text: 'TypeScript handbook', url: 'https://www.typescriptlang.org/docs/handbook/intro.html' },
+        { text: 'Node.js API', url: 'https://nodejs.org/api/' },
+      ],
+    });
+    // Slow set-up (the TypeScript service) starts only once this reply is on its way.
+    if (!this.#warmedUp && this.executor.warmUp) {
+      this.#warmedUp = true;
+      setImmediate(() => this.executor.warmUp?.());
+    }
+  }
+
+  async #execute(msg: Message, channel: RequestChannel): Promise<void> {
+    const c = msg.content as { code?: unknown; silent?: boolean; store_history?: boolean; user_expressions?: Record<string, string>; allow_stdin?: boolean; stop_on_error?: boolean };
+    if (this.#toAbort.has(msg)) {
+      this.#reply(msg, channel, { status: 'aborted', execution_count: this.#executionCount });
+      return;
+    }
+    const code = typeof c.code === 'string' ? c.code : '';
+    const silent = c.silent === true;
+    const storeHistory = silent ? false : c.store_history !== false;
+    if (storeHistory) {
+      this.#executionCount += 1;
+      this.#history.push({ line: this.#executionCount, input: code });
+    }
+    const count = this.#executionCount;
+    if (!silent) this.transport.send({ channel: 'iopub', msgType: 'execute_input', content: { code, execution_count: count }, parent: msg });
+    const output = new KernelOutput((out) => this.transport.send(out), msg, count, { silent, allowStdin: c.allow_stdin === true, input: this.#inputBroker });
+    let outcome: ExecuteOutcome;
+    try {
+      outcome = await this.executor.execute(
+        { code, silent, storeHistory, userExpressions: c.user_expressions ?? {}, allowStdin: c.allow_stdin === true, stopOnError: c.stop_on_error !== false, executionCount: count },
+        output,
+      );
+    } catch (err) {
+      // The executor reports user errors itself; reaching here is a bug in it, shown rather than hidden.
+      outcome = { status: 'error', ename: 'InternalError', evalue: messageOf(err), traceback: [err instanceof Error ? (err.stack ?? err.message) : String(err)] };
+      output.error(outcome);
+    }
+    if (outcome.status === 'ok') {
+      this.#reply(msg, channel, { status: 'ok', execution_count: count, user_expressions: outcome.userExpressions, payload: [] });
+      return;
+    }
+    const { ename, evalue, traceback } = outcome;
+    this.#reply(msg, channel, { status: 'error', execution_count: count, ename, evalue, traceback });
+    if (c.stop_on_error !== false) await this.#abortQueuedExecutes();
+  }
+
+  /** Marks the execute_requests that arrived before this point (a "run all" after a failing cell). */
+  async #abortQueuedExecutes(): Promise<void> {
+    await this.transport.barrier();
+    for (const msg of this.#shellQueue) this.#toAbort.add(msg);
+  }
+
+  async #complete(msg: Message, channel: RequestChannel): Promise<void> {
+    const { code, cursor_pos } = msg.content as { code: string; cursor_pos: number };
+    const r = await this.executor.complete(String(code ?? ''), Number(cursor_pos ?? 0));
+    this.#reply(msg, channel, { status: 'ok', matches: r.matches, cursor_start: r.cursorStart, cursor_end: r.cursorEnd, metadata: r.metadata });
+  }
+
+  async #inspect(msg: Message, channel: RequestChannel): Promise<void> {
+    const { code, cursor_pos, detail_level } = msg.content as { code: string; cursor_pos: number; detail_level?: number };
+    const r = await this.executor.inspect(String(code ?? ''), Number(cursor_pos ?? 0), Number(detail_level ?? 0));
+    this.#reply(msg, channel, { status: 'ok', found: r.found, data: r.data, metadata: r.metadata });
+  }
+
+  async #isComplete(msg: Message, channel: RequestChannel): Promise<void> {
+    const { code } = msg.content as { code: string };
+    this.#reply(msg, channel, { ...(await this.executor.isComplete(String(code ?? ''))) });
+  }
+
+  async #historyReply(msg: Message, channel: RequestChannel): Promise<void> {
+    const c = msg.content as { hist_access_type?: string; n?: number; start?: number; stop?: number; pattern?: string; output?: boolean };
+    let entries = this.#history;
+    if (c.hist_access_type === 'tail') entries = entries.slice(-Math.max(0, c.n ?? 10));
+    else if (c.hist_access_type === 'range') entries = entries.filter((e) => e.line >= (c.start ?? 0) && (c.stop === undefined || c.stop === null || e.line < c.stop));
+    else if (c.hist_access_type === 'search') {
+      const glob = new RegExp('^' + (c.pattern ?? '*').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 's');
+      entries = entries.filter((e) => glob.test(e.input)).slice(-(c.n ?? entries.length));
+    }
+    // Session 0 means "this session" in the history protocol.
+    this.#reply(msg, channel, { status: 'ok', history: entries.map((e) => (c.output ? [0, e.line, [e.input, null]] : [0, e.line, e.input])) });
+  }
+
+  async #shutdown(msg: Message, channel: RequestChannel): Promise<void> {
+    const restart = (msg.content as { restart?: boolean }).restart === true;
+    await this.executor.shutdown(restart);
+    this.#reply(msg, channel, { status: 'ok', restart });
+    // Close once the idle that ends this handler has been handed to the transport.
+    setImmediate(() => void this.transport.close().then(() => this.options.onShutdown?.(restart)));
+  }
+
+  readonly #inputBroker: InputBroker = {
+    request: (parent, prompt, password) => {
+      this.#pendingInput?.reject(new Error('superseded by a newer input request'));
+      return new Promise<string>((resolve, reject) => {
+        this.#pendingInput = { resolve, reject };
+        this.transport.send({ channel: 'stdin', msgType: 'input_request', content: { prompt, password }, parent });
+      });
+    },
+  };
+
+  #stdin(msg: Message): void {
+    if (msg.header.msg_type !== 'input_reply' || !this.#pendingInput) {
+      log.warn(`stdin: ignored an unexpected ${msg.header.msg_type}`);
+      return;
+    }
+    const pending = this.#pendingInput;
+    this.#pendingInput = null;
+    pending.resolve(String((msg.content as { value?: unknown }).value ?? ''));
+  }
+
+  /** The interrupt also abandons a pending input request, as ipykernel does. */
+  interruptInput(): void {
+    this.#pendingInput?.reject(new Error('interrupted'));
+    this.#pendingInput = null;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The narrow interface between the kernel logic and the wire (tslab keeps the same split): the kernel
+ * receives parsed, verified messages and sends Outgoing ones. `IoThreadTransport` runs the wire in a worker
+ * thread (see io-thread.ts for why).
+ */
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { ConnectionInfo } from './connection.js';
+import type { Channel, Message, Outgoing } from './messages.js';
+import type { FromIo, ToIo } from './io-protocol.js';
+
+export type IncomingHandler = (channel: Exclude<Channel, 'iopub'>, msg: Message) => void;
+
+export interface KernelTransport {
+  readonly session: string;
+  onMessage(handler: IncomingHandler): void;
+  send(out: Outgoing): void;
+  /** Resolves once every message received before the call has been delivered to the handler. */
+  barrier(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export class IoThreadTransport implements KernelTransport {
+  readonly session: string;
+  readonly #worker: Worker;
+  #handler: IncomingHandler = () => {};
+  #barriers = new Map<number, () => void>();
+  #nextBarrier = 0;
+  #closed: Promise<void> | null = null;
+
+  private constructor(worker: Worker, session: string) {
+    this.#worker = worker;
+    this.session = session;
+  }
+
+  static async start(connection: ConnectionInfo): Promise<IoThreadTransport> {
+    const session = randomUUID();
+    const worker = new Worker(new URL('./io-thread.js', import.meta.url), {
+      workerData: { connection, session },
+      // The IO thread must not write through the main thread's (captured) stdout/stderr.
+      stdout: false,
+      stderr: false,
+    });
+    const transport = new IoThreadTransport(worker, session);
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      worker.once('error', onError);
+      worker.on('message', (m: FromIo) => {
+        if (m.kind === 'ready') {
+          worker.off('error', onError);
+          resolve();
+        } else transport.#receive(m);
+      });
+    });
+    // The referenced IO thread keeps the process alive; the kernel exits through close() then process.exit.
+    return transport;
+  }
+
+  #receive(m: FromIo): void {
+    if (m.kind === 'message') {
+      const msg = m.msg;
+      msg.ids = msg.ids.map(toBuffer);
+      msg.buffers = msg.buffers.map(toBuffer);
+      this.#handler(m.channel, msg);
+    } else if (m.kind === 'barrier') {
+      this.#barriers.get(m.id)?.();
+      this.#barriers.delete(m.id);
+    }
+  }
+
+  onMessage(handler: IncomingHandler): void {
+    this.#handler = handler;
+  }
+
+  send(out: Outgoing): void {
+    const message: ToIo = {
+      kind: 'send',
+      out: {
+        channel: out.channel,
+        msgType: out.msgType,
+        content: out.content,
+        parentHeader: out.parent?.header,
+        ids: out.channel === 'iopub' ? undefined : out.parent?.ids,
+        metadata: out.metadata,
+        buffers: out.buffers,
+      },
+    };
+    this.#worker.postMessage(message);
+  }
+
+  barrier(): Promise<void> {
+    const id = this.#nextBarrier++;
+    return new Promise((resolve) => {
+      this.#barriers.set(id, resolve);
+      this.#worker.postMessage({ kind: 'barrier', id } satisfies ToIo);
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      const done = () => void this.#worker.terminate().then(() => resolve());
+      this.#worker.on('message', (m: FromIo) => m.kind === 'closed' && done());
+      this.#worker.once('exit', () => resolve());
+      this.#worker.postMessage({ kind: 'close' } satisfies ToIo);
+    });
+    return this.#closed;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Command options declared once, as data: the same declaration parses argv (CLI) or a magic's line, and
+ * renders the --help text (as ipyparallel generates its magics' docs from their declarations).
+ * Built on node:util parseArgs; every failure is a USAGE error that carries the usage text.
+ */
+import { parseArgs } from 'node:util';
+import { Tsp2pError } from './errors.js';
+
+export type OptionType = 'string' | 'number' | 'boolean' | 'duration' | 'list';
+
+export interface OptionSpec {
+  name: string;
+  type: OptionType;
+  description: string;
+  short?: string;
+  /** What the value looks like in help: `--slots N`. */
+  placeholder?: string;
+  /** An environment variable that supplies the value when the option is not given. */
+  env?: string;
+}
+
+export interface PositionalSpec {
+  name: string;
+  description: string;
+  optional?: boolean;
+  variadic?: boolean;
+}
+
+export interface CommandSpec {
+  /** How the command is typed: `tsp2p worker`, `%%p2p`. */
+  name: string;
+  summary: string;
+  options: OptionSpec[];
+  positionals?: PositionalSpec[];
+  /** Lines shown after the options (examples, notes). */
+  epilog?: string[];
+}
+
+export type OptionValue = string | number | boolean | string[] | undefined;
+
+export interface Parsed {
+  options: Record<string, OptionValue>;
+  positionals: string[];
+}
+
+/** `500ms`, `30s`, `2m`, `1h`, `14d`, or a bare number of seconds → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw Tsp2pError.USAGE(`"${text}" is not a duration: use e.g. 500ms, 30s, 2m, 1h or 14d`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** Splits a magic's argument line like a shell would: spaces separate, quotes group, backslash escapes. */
+export function splitArgs(line: string): string[] {
+  const args: string[] = [];
+  let current: string | null = null;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quote) {
+      if (ch === quote) quote = null;
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length) current += line[++i] as string;
+      else current += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      current ??= '';
+    } else if (/\s/.test(ch)) {
+      if (current !== null) args.push(current);
+      current = null;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      current = (current ?? '') + (line[++i] as string);
+    } else {
+      current = (current ?? '') + ch;
+    }
+  }
+  if (quote) throw Tsp2pError.USAGE(`unterminated ${quote} quote in: ${line}`);
+  if (current !== null) args.push(current);
+  return args;
+}
+
+export function usageLine(spec: CommandSpec): string {
+  const options = spec.options.map((o) => (o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} ${o.placeholder ?? o.name.toUpperCase()}]`));
+  const positionals = (spec.positionals ?? []).map((p) => {
+    const word = p.variadic ? `${p.name}...` : p.name;
+    return p.optional ? `[${word}]` : word;
+  });
+  return [spec.name, ...positionals, ...options].join(' ');
+}
+
+export function helpText(spec: CommandSpec): string {
+  const lines = [`usage: ${usageLine(spec)}`, '', spec.summary];
+  if (spec.positionals?.length) {
+    lines.push('', 'arguments:');
+    for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(24)} ${p.description}`);
+  }
+  const options: OptionSpec[] = [...spec.options, { name: 'help', type: 'boolean', description: 'show this help', short: 'h' }];
+  lines.push('', 'options:');
+  for (const o of options) {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.type === 'boolean' ? '' : ` ${o.placeholder ?? o.name.toUpperCase()}`}`;
+    lines.push(`  ${flag.padEnd(24)} ${o.description}${o.env ? ` (env ${o.env})` : ''}`);
+  }
+  if (spec.epilog?.length) lines.push('', ...spec.epilog);
+  return lines.join('\n');
+}
+
+function convert(spec: OptionSpec, raw: string | boolean): OptionValue {
+  if (spec.type === 'boolean') return raw === true;
+  const text = String(raw);
+  switch (spec.type) {
+    case 'number': {
+      const n = Number(text);
+      if (!Number.isFinite(n) || text.trim() === '') throw Tsp2pError.USAGE(`--${spec.name} wants a number, not "${text}"`);
+      return n;
+    }
+    case 'duration':
+      return parseDuration(text);
+    case 'list':
+      return text.split(',').map((s) => s.trim()).filter(Boolean);
+    default:
+      return text;
+  }
+}
+
+/** Parses argv against the spec. `{ help: true }` is returned, not thrown, so callers print helpText. */
+export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed & { help: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries([
+        ...spec.options.map((o) => [o.name, { type: o.type === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}) }] as const),
+        ['help', { type: 'boolean', short: 'h' }] as const,
+      ]),
+    });
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/\. To specify a positional argument.*$/s, '') : String(err);
+    throw Tsp2pError.USAGE(`${why}\nusage: ${usageLine(spec)}`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return { help: true, options: {}, positionals: parsed.positionals };
+  const options: Record<string, OptionValue> = {};
+  for (const o of spec.options) {
+    const raw = values[o.name] ?? (o.env ? process.env[o.env] : undefined);
+    if (raw === undefined) continue;
+    try {
+      options[o.name] = convert(o, raw);
+    } catch (err) {
+      throw Tsp2pError.USAGE(`${err instanceof Error ? err.message : String(err)}\nusage: ${usageLine(spec)}`);
+    }
+  }
+  const positionals = parsed.positionals;
+  const declared = spec.positionals ?? [];
+  const required = declared.filter((p) => !p.optional).length;
+  const variadic = declared.some((p) => p.variadic);
+  if (positionals.length < required) throw Tsp2pError.USAGE(`missing ${declared[positionals.length]?.name ?? 'argument'}\nusage: ${usageLine(spec)}`);
+  if (!variadic && positionals.length > declared.length) throw Tsp2pError.USAGE(`unexpected argument "${positionals[declared.length]}"\nusage: ${usageLine(spec)}`);
+  return { help: false, options, positionals };
+}
