@@ -12,10 +12,14 @@ export interface WireOutgoing {
   buffers?: Uint8Array[] | undefined;
 }
 
-export type ToIo = { kind: 'send'; out: WireOutgoing } | { kind: 'barrier'; id: number } | { kind: 'close' };
+export type ToIo = { kind: 'send'; out: WireOutgoing } | { kind: 'barrier'; id: number } | { kind: 'pong'; id: number } | { kind: 'close' };
 
 export type FromIo =
   | { kind: 'ready' }
   | { kind: 'message'; channel: Exclude<Channel, 'iopub'>; msg: Message }
   | { kind: 'barrier'; id: number }
+  | { kind: 'ping'; id: number }
   | { kind: 'closed' };
+
+/** Index into the shared Int32Array: 1 while an execute_request is being handled. */
+export const EXECUTING = 0;

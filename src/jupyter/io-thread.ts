@@ -6,19 +6,23 @@
  * Interrupt: the request is answered here and turned into SIGINT to our own process. That breaks a
  * synchronous script (vm `breakOnSigint`) or, when no script runs, reaches the main thread's SIGINT
  * handler (pending promises, remote tasks). A SIGINT from the client itself takes the same path.
+ * Code that blocks after an `await` runs outside vm's reach; if the main thread still does not answer a
+ * ping a second later while a cell runs, the inspector's Runtime.terminateExecution stops that code.
+ * (It is never sent to an idle main thread: there it would kill whatever JavaScript ran next.)
  */
+import { Session } from 'node:inspector';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as zmq from 'zeromq';
 import { endpoint, type ConnectionInfo } from './connection.js';
 import { newHeader, type Channel, type Header, type JsonObject, type Message } from './messages.js';
 import { parse, serialize, Signer } from './wire.js';
 import { createLogger } from '../log.js';
-import type { FromIo, ToIo, WireOutgoing } from './io-protocol.js';
+import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-protocol.js';
 
 const log = createLogger('io');
 const port = parentPort;
 if (!port) throw new Error('io-thread.ts must run as a worker thread');
-const { connection, session } = workerData as { connection: ConnectionInfo; session: string };
+const { connection, session, state } = workerData as { connection: ConnectionInfo; session: string; state: Int32Array };
 const signer = new Signer(connection.signature_scheme, connection.key);
 
 /** zeromq.js allows one send in flight per socket: queue the rest, in order. */
@@ -94,12 +98,46 @@ function send(out: WireOutgoing): void {
   sendNow(out);
 }
 
+const ESCALATE_AFTER_MS = 1000;
+let nextPing = 0;
+const pongs = new Map<number, () => void>();
+let inspector: Session | null = null;
+
+/** True when the main thread answered within `ms`. */
+function mainThreadAnswers(ms: number): Promise<boolean> {
+  const id = nextPing++;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      pongs.delete(id);
+      resolve(false);
+    }, ms);
+    pongs.set(id, () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    post({ kind: 'ping', id });
+  });
+}
+
+async function escalate(): Promise<void> {
+  if (Atomics.load(state, EXECUTING) !== 1) return;
+  if (await mainThreadAnswers(ESCALATE_AFTER_MS)) return;
+  if (Atomics.load(state, EXECUTING) !== 1) return;
+  log.warn('the cell did not stop on SIGINT: terminating its JavaScript execution');
+  if (!inspector) {
+    inspector = new Session();
+    inspector.connectToMainThread();
+  }
+  inspector.post('Runtime.terminateExecution');
+}
+
 function interrupt(request: Message): void {
   const parentHeader = request.header;
   send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'busy' }, parentHeader });
   process.kill(process.pid, 'SIGINT');
   send({ channel: 'control', msgType: 'interrupt_reply', content: { status: 'ok' }, parentHeader, ids: request.ids });
   send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'idle' }, parentHeader });
+  escalate().catch((err: unknown) => log.error(`interrupt escalation failed: ${String(err)}`));
 }
 
 /** A bad message is logged and dropped: it never ends the loop. */
@@ -129,6 +167,10 @@ port.on('message', (message: ToIo) => {
     case 'barrier':
       flushStream();
       post({ kind: 'barrier', id: message.id });
+      break;
+    case 'pong':
+      pongs.get(message.id)?.();
+      pongs.delete(message.id);
       break;
     case 'close':
       flushStream();

@@ -152,6 +152,7 @@ export class Kernel {
     if (!silent) this.transport.send({ channel: 'iopub', msgType: 'execute_input', content: { code, execution_count: count }, parent: msg });
     const output = new KernelOutput((out) => this.transport.send(out), msg, count, { silent, allowStdin: c.allow_stdin === true, input: this.#inputBroker });
     let outcome: ExecuteOutcome;
+    this.transport.setExecuting(true);
     try {
       outcome = await this.executor.execute(
         { code, silent, storeHistory, userExpressions: c.user_expressions ?? {}, allowStdin: c.allow_stdin === true, stopOnError: c.stop_on_error !== false, executionCount: count },
@@ -161,6 +162,8 @@ export class Kernel {
       // The executor reports user errors itself; reaching here is a bug in it, shown rather than hidden.
       outcome = { status: 'error', ename: 'InternalError', evalue: messageOf(err), traceback: [err instanceof Error ? (err.stack ?? err.message) : String(err)] };
       output.error(outcome);
+    } finally {
+      this.transport.setExecuting(false);
     }
     if (outcome.status === 'ok') {
       this.#reply(msg, channel, { status: 'ok', execution_count: count, user_expressions: outcome.userExpressions, payload: [] });

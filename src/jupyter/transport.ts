@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ConnectionInfo } from './connection.js';
 import type { Channel, Message, Outgoing } from './messages.js';
-import type { FromIo, ToIo } from './io-protocol.js';
+import { EXECUTING, type FromIo, type ToIo } from './io-protocol.js';
 
 export type IncomingHandler = (channel: Exclude<Channel, 'iopub'>, msg: Message) => void;
 
@@ -17,6 +17,8 @@ export interface KernelTransport {
   send(out: Outgoing): void;
   /** Resolves once every message received before the call has been delivered to the handler. */
   barrier(): Promise<void>;
+  /** Tells the wire side a cell is running, so an unanswered interrupt may be escalated. */
+  setExecuting(executing: boolean): void;
   close(): Promise<void>;
 }
 
@@ -27,25 +29,28 @@ function toBuffer(bytes: Uint8Array): Buffer {
 export class IoThreadTransport implements KernelTransport {
   readonly session: string;
   readonly #worker: Worker;
+  readonly #state: Int32Array;
   #handler: IncomingHandler = () => {};
   #barriers = new Map<number, () => void>();
   #nextBarrier = 0;
   #closed: Promise<void> | null = null;
 
-  private constructor(worker: Worker, session: string) {
+  private constructor(worker: Worker, session: string, state: Int32Array) {
     this.#worker = worker;
     this.session = session;
+    this.#state = state;
   }
 
   static async start(connection: ConnectionInfo): Promise<IoThreadTransport> {
     const session = randomUUID();
+    const state = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(new URL('./io-thread.js', import.meta.url), {
-      workerData: { connection, session },
+      workerData: { connection, session, state },
       // The IO thread must not write through the main thread's (captured) stdout/stderr.
       stdout: false,
       stderr: false,
     });
-    const transport = new IoThreadTransport(worker, session);
+    const transport = new IoThreadTransport(worker, session, state);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       worker.once('error', onError);
@@ -69,7 +74,13 @@ export class IoThreadTransport implements KernelTransport {
     } else if (m.kind === 'barrier') {
       this.#barriers.get(m.id)?.();
       this.#barriers.delete(m.id);
+    } else if (m.kind === 'ping') {
+      this.#worker.postMessage({ kind: 'pong', id: m.id } satisfies ToIo);
     }
+  }
+
+  setExecuting(executing: boolean): void {
+    Atomics.store(this.#state, EXECUTING, executing ? 1 : 0);
   }
 
   onMessage(handler: IncomingHandler): void {
