@@ -1,0 +1,277 @@
+// The kernel end to end: launched from its installed kernelspec, driven over real ZeroMQ sockets by the
+// project's own Jupyter client.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { outputsOf, startKernel, streamText, waitFor } from './helpers/kernel.mjs';
+
+describe('tsp2p kernel (own client)', () => {
+  let kernel;
+  let client;
+  before(async () => {
+    kernel = await startKernel(null);
+    client = kernel.client;
+  });
+  after(() => kernel?.stop());
+
+  test('kernel_info describes a TypeScript kernel speaking protocol 5.3+', async () => {
+    const { reply } = await client.kernelInfo();
+    const c = reply.content;
+    assert.equal(reply.header.msg_type, 'kernel_info_reply');
+    assert.equal(c.status, 'ok');
+    assert.equal(c.implementation, 'tsp2p');
+    assert.match(c.implementation_version, /^\d+\.\d+\.\d+/);
+    assert.ok(Number(c.protocol_version) >= 5.3);
+    assert.equal(c.language_info.name, 'typescript');
+    assert.equal(c.language_info.file_extension, '.ts');
+    assert.equal(c.language_info.mimetype, 'text/typescript');
+    assert.ok(c.language_info.codemirror_mode);
+    assert.match(c.banner, /tsp2p/);
+    assert.ok(c.help_links.length > 0);
+  });
+
+  test('the last expression is the execute_result, declarations persist, counts go up', async () => {
+    const first = await client.execute('const answer: number = 41;\nfunction twice(n: number) { return n * 2 }');
+    assert.equal(first.reply.content.status, 'ok');
+    const second = await client.execute('twice(answer + 1)');
+    assert.equal(second.reply.content.execution_count, first.reply.content.execution_count + 1);
+    const results = outputsOf(second).filter(([type]) => type === 'execute_result');
+    assert.equal(results.length, 1);
+    assert.equal(results[0][1].data['text/plain'], '84');
+    assert.equal(results[0][1].execution_count, second.reply.content.execution_count);
+  });
+
+  test('values render like util.inspect; undefined shows nothing', async () => {
+    const map = await client.execute('new Map([["a", 1]])');
+    assert.equal(outputsOf(map).find(([t]) => t === 'execute_result')[1].data['text/plain'], "Map(1) { 'a' => 1 }");
+    const str = await client.execute('"hi"');
+    assert.equal(outputsOf(str).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'hi'");
+    const none = await client.execute('let nothing = undefined; nothing');
+    assert.equal(outputsOf(none).filter(([t]) => t === 'execute_result').length, 0);
+  });
+
+  test('a value offering Symbol.for("Jupyter.display") renders richly', async () => {
+    const r = await client.execute('({ [Symbol.for("Jupyter.display")]() { return { "text/html": "<b>rich</b>" } } })');
+    const data = outputsOf(r).find(([t]) => t === 'execute_result')[1].data;
+    assert.equal(data['text/html'], '<b>rich</b>');
+    assert.ok(data['text/plain']);
+  });
+
+  test('console output streams as stdout and stderr, in order', async () => {
+    const r = await client.execute('console.log("one"); console.error("two"); process.stdout.write("three\\n"); console.log({ a: 1 })');
+    assert.equal(streamText(r, 'stdout'), 'one\nthree\n{ a: 1 }\n');
+    assert.equal(streamText(r, 'stderr'), 'two\n');
+  });
+
+  test('stdout of a blocking loop arrives while the cell is still running', async () => {
+    const arrivals = [];
+    const started = Date.now();
+    await client.execute('for (let i = 0; i < 3; i++) { console.log(i); const t = Date.now(); while (Date.now() - t < 200) {} }', {
+      onOutput: (m) => m.header.msg_type === 'stream' && arrivals.push(Date.now() - started),
+    });
+    assert.ok(arrivals.length >= 2, `stream came in ${arrivals.length} message(s)`);
+    assert.ok(arrivals[0] < 300, `first line arrived after ${arrivals[0]} ms`);
+  });
+
+  test('a runtime error is an error message with ename, evalue and traceback', async () => {
+    const r = await client.execute('function failing() { throw new RangeError("too far") }\nfailing()');
+    assert.equal(r.reply.content.status, 'error');
+    assert.equal(r.reply.content.ename, 'RangeError');
+    const [, error] = outputsOf(r).find(([t]) => t === 'error');
+    assert.equal(error.ename, 'RangeError');
+    assert.equal(error.evalue, 'too far');
+    assert.ok(error.traceback.some((l) => l.includes('failing')), error.traceback.join('\n'));
+    assert.ok(!error.traceback.some((l) => l.includes('/dist/engine/')), 'engine frames are hidden');
+  });
+
+  test('a type error shows line:col, the message and the offending line', async () => {
+    const r = await client.execute('const ok = 1;\nconst bad: string = 42;');
+    assert.equal(r.reply.content.status, 'error');
+    const [, error] = outputsOf(r).find(([t]) => t === 'error');
+    assert.equal(error.ename, 'TSError');
+    assert.match(error.evalue, /^2:7 - Type 'number' is not assignable to type 'string'/);
+    const text = error.traceback.join('\n');
+    assert.match(text, /const bad: string = 42;/);
+    assert.match(text, /~~~/);
+  });
+
+  test('display.* emits display_data; an id updates it in place', async () => {
+    const r = await client.execute(`
+      display.html("<b>one</b>", { id: "progress" });
+      display.html("<b>two</b>", { id: "progress", update: true });
+      display.markdown("# title"); display.svg("<svg/>"); display.json({ a: 1 });
+      display.png(new Uint8Array([137, 80, 78, 71])); display.raw("text/csv", "a,b");
+      const h = display.create(); h.text("first"); h.text("second");`);
+    const types = outputsOf(r).map(([t, c]) => `${t}:${Object.keys(c.data ?? {}).join(',')}`);
+    assert.deepEqual(types, [
+      'display_data:text/html',
+      'update_display_data:text/html',
+      'display_data:text/markdown',
+      'display_data:image/svg+xml',
+      'display_data:application/json',
+      'display_data:image/png',
+      'display_data:text/csv',
+      'display_data:text/plain',
+      'update_display_data:text/plain',
+    ]);
+    const outs = outputsOf(r);
+    assert.equal(outs[0][1].transient.display_id, 'progress');
+    assert.equal(outs[1][1].transient.display_id, 'progress');
+    assert.equal(outs[5][1].data['image/png'], Buffer.from([137, 80, 78, 71]).toString('base64'));
+    assert.equal(outs[7][1].transient.display_id, outs[8][1].transient.display_id);
+  });
+
+  test('import * as tslab from "tslab" keeps working', async () => {
+    const r = await client.execute('import * as tslab from "tslab";\ntslab.display.html("<i>compat</i>");\ntypeof tslab.newDisplay');
+    assert.equal(r.reply.content.status, 'ok', JSON.stringify(r.reply.content));
+    const outs = outputsOf(r);
+    assert.equal(outs[0][1].data['text/html'], '<i>compat</i>');
+    assert.equal(outs.find(([t]) => t === 'execute_result')[1].data['text/plain'], "'function'");
+  });
+
+  test('node modules and top-level await work', async () => {
+    const r = await client.execute('import { setTimeout as sleep } from "node:timers/promises";\nawait sleep(10);\nimport path from "node:path";\npath.join("a", "b")');
+    assert.equal(r.reply.content.status, 'ok', JSON.stringify(r.reply.content));
+    assert.equal(outputsOf(r).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'a/b'");
+  });
+
+  test('silent runs publish nothing and keep the count; store_history=false keeps the count', async () => {
+    const before = (await client.execute('1')).reply.content.execution_count;
+    const silent = await client.execute('console.log("hidden"); 5', { silent: true });
+    assert.equal(silent.outputs.length, 0);
+    assert.equal(silent.reply.content.execution_count, before);
+    const unstored = await client.execute('2', { storeHistory: false });
+    assert.equal(unstored.reply.content.execution_count, before);
+    assert.equal((await client.execute('3')).reply.content.execution_count, before + 1);
+  });
+
+  test('user_expressions are evaluated after the code', async () => {
+    const r = await client.execute('const ue = 6;', { userExpressions: { double: 'ue * 2', broken: 'nope.x' } });
+    const ue = r.reply.content.user_expressions;
+    assert.equal(ue.double.status, 'ok');
+    assert.equal(ue.double.data['text/plain'], '12');
+    assert.equal(ue.broken.status, 'error');
+  });
+
+  test('complete lists names from earlier cells and members', async () => {
+    await client.execute('const completionTarget = { alpha: 1, beta: "b" };');
+    const byName = await client.request('shell', 'complete_request', { code: 'completionT', cursor_pos: 11 });
+    assert.deepEqual(byName.reply.content.matches, ['completionTarget']);
+    assert.equal(byName.reply.content.cursor_start, 0);
+    assert.equal(byName.reply.content.cursor_end, 11);
+    const members = await client.request('shell', 'complete_request', { code: 'completionTarget.', cursor_pos: 17 });
+    assert.deepEqual(members.reply.content.matches.slice(0, 2), ['alpha', 'beta']);
+    assert.equal(members.reply.content.cursor_start, 17);
+  });
+
+  test('inspect shows the type and documentation', async () => {
+    await client.execute('/** Adds one. */\nfunction inc(n: number): number { return n + 1 }');
+    const r = await client.request('shell', 'inspect_request', { code: 'inc(1)', cursor_pos: 2, detail_level: 0 });
+    assert.equal(r.reply.content.found, true);
+    assert.match(r.reply.content.data['text/plain'], /function inc\(n: number\): number/);
+    assert.match(r.reply.content.data['text/plain'], /Adds one\./);
+    const none = await client.request('shell', 'inspect_request', { code: '   ', cursor_pos: 1, detail_level: 0 });
+    assert.equal(none.reply.content.found, false);
+  });
+
+  test('is_complete: complete, incomplete with indent, invalid', async () => {
+    const ask = async (code) => (await client.request('shell', 'is_complete_request', { code })).reply.content;
+    assert.deepEqual(await ask('const a = 1;'), { status: 'complete' });
+    assert.deepEqual(await ask('function f() {'), { status: 'incomplete', indent: '  ' });
+    assert.equal((await ask('const x = [1,')).status, 'incomplete');
+    assert.equal((await ask('const = = 1; let y')).status, 'invalid');
+  });
+
+  test('history, comm_info and unknown messages are answered or ignored without harm', async () => {
+    const h = await client.request('shell', 'history_request', { hist_access_type: 'tail', n: 2, output: false, raw: true });
+    assert.equal(h.reply.content.status, 'ok');
+    assert.equal(h.reply.content.history.length, 2);
+    const c = await client.request('shell', 'comm_info_request', {});
+    assert.deepEqual(c.reply.content, { status: 'ok', comms: {} });
+    const { frames } = client.frames('no_such_request', {});
+    await client.sendRawShell(frames);
+    assert.equal((await client.execute('"still here"')).reply.content.status, 'ok');
+  });
+
+  test('input() asks the client over stdin', async () => {
+    const r = await client.execute('const name = await input("who? "); `hello ${name}`', { onInput: (prompt) => (prompt === 'who? ' ? 'ada' : '?') });
+    assert.equal(outputsOf(r).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'hello ada'");
+  });
+
+  for (const [what, code] of [
+    ['a blocking while (true) {}', 'while (true) {}'],
+    ['a pending await', 'await new Promise(() => {})'],
+    ['a loop after an await', 'await null; while (true) {}'],
+  ]) {
+    test(`interrupt_request stops ${what}; variables survive`, async () => {
+      await client.execute('const survivor = "alive";');
+      const running = client.execute(code);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      await client.interrupt();
+      const r = await running;
+      assert.equal(r.reply.content.status, 'error');
+      assert.equal(r.reply.content.ename, 'Interrupted');
+      assert.ok(Date.now() - started < 3000);
+      const after = await client.execute('survivor');
+      assert.equal(outputsOf(after).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'alive'");
+    });
+  }
+
+  test('SIGINT stops a blocking cell and a pending one', async () => {
+    for (const code of ['while (true) {}', 'await new Promise(() => {})']) {
+      const running = client.execute(code);
+      await new Promise((r) => setTimeout(r, 300));
+      kernel.process.kill('SIGINT');
+      const r = await running;
+      assert.equal(r.reply.content.ename, 'Interrupted', code);
+    }
+    assert.equal((await client.execute('1 + 1')).reply.content.status, 'ok');
+  });
+
+  test('stop_on_error aborts the cells queued behind a failing one', async () => {
+    const failing = client.execute('await new Promise(r => setTimeout(r, 200)); throw new Error("first fails")');
+    const queued = [client.execute('console.log("must not run")'), client.execute('2')];
+    const [f, ...rest] = await Promise.all([failing, ...queued]);
+    assert.equal(f.reply.content.status, 'error');
+    for (const r of rest) {
+      assert.equal(r.reply.content.status, 'aborted');
+      assert.equal(streamText(r), '');
+    }
+    assert.equal((await client.execute('3')).reply.content.status, 'ok');
+  });
+
+  test('errors from background work land in the last cell without killing the kernel', async () => {
+    const r = await client.execute('setTimeout(() => { throw new Error("later") }, 10); await new Promise(r => setTimeout(r, 100)); "after"');
+    assert.match(streamText(r, 'stderr'), /later/);
+    assert.equal((await client.execute('4')).reply.content.status, 'ok');
+  });
+
+  test('a message with a forged signature is dropped and logged; the kernel stays alive', async () => {
+    const { frames, msgId } = client.frames('execute_request', { code: 'globalThis.forged = true', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+    const at = frames.findIndex((f) => f.toString() === '<IDS|MSG>');
+    frames[at + 1] = Buffer.from('0'.repeat(64));
+    await client.sendRawShell(frames);
+    await waitFor(() => kernel.stderr().includes('message signature does not verify'), { what: 'the drop to be logged' });
+    const r = await client.execute('typeof (globalThis as any).forged');
+    assert.equal(outputsOf(r).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'undefined'");
+    assert.ok(msgId);
+  });
+
+  test('heartbeat echoes', async () => {
+    const zmq = await import('zeromq');
+    const hb = new zmq.Request();
+    hb.connect(`tcp://127.0.0.1:${kernel.connection.hb_port}`);
+    await hb.send('ping');
+    const [echo] = await hb.receive();
+    assert.equal(echo.toString(), 'ping');
+    hb.close();
+  });
+
+  test('shutdown_request answers and the process exits', async () => {
+    const r = await client.shutdown();
+    assert.equal(r.reply.content.status, 'ok');
+    assert.equal(r.reply.content.restart, false);
+    await waitFor(() => kernel.process.exitCode !== null, { what: 'the kernel to exit' });
+    assert.equal(kernel.process.exitCode, 0);
+  });
+});

@@ -1,0 +1,58 @@
+// Unit tests of the declared-options parser shared by the CLI and the magics.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { helpText, parseCommand, parseDuration, splitArgs } from '../dist/options.js';
+
+const spec = {
+  name: '%%p2p',
+  summary: 'Run the cell on a worker.',
+  options: [
+    { name: 'timeout', type: 'duration', description: 'give up after', placeholder: 'DURATION' },
+    { name: 'all', type: 'boolean', description: 'on every worker' },
+    { name: 'slots', type: 'number', description: 'slots' },
+    { name: 'users', type: 'list', description: 'users' },
+    { name: 'name', type: 'string', description: 'store in VAR', placeholder: 'VAR' },
+  ],
+  positionals: [{ name: 'cluster', description: 'cluster', optional: true }],
+};
+
+test('durations in ms, s, m, h, d or bare seconds', () => {
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('30s'), 30_000);
+  assert.equal(parseDuration('2m'), 120_000);
+  assert.equal(parseDuration('14d'), 14 * 86_400_000);
+  assert.equal(parseDuration('1.5'), 1500);
+  assert.throws(() => parseDuration('soon'), { code: 'USAGE', message: /not a duration/ });
+});
+
+test('argument lines split like a shell: quotes group, backslash escapes', () => {
+  assert.deepEqual(splitArgs(`join alice/friends --invite "a b" 'c d' e\\ f`), ['join', 'alice/friends', '--invite', 'a b', 'c d', 'e f']);
+  assert.deepEqual(splitArgs('   '), []);
+  assert.deepEqual(splitArgs('--x ""'), ['--x', '']);
+  assert.throws(() => splitArgs('"open'), { code: 'USAGE' });
+});
+
+test('options convert to their declared types, both --opt v and --opt=v', () => {
+  const r = parseCommand(spec, ['--timeout', '30s', '--all', '--slots=4', '--users=bob,carol', 'alice/friends']);
+  assert.deepEqual(r.options, { timeout: 30_000, all: true, slots: 4, users: ['bob', 'carol'] });
+  assert.deepEqual(r.positionals, ['alice/friends']);
+});
+
+test('bad input is a USAGE error carrying the usage line', () => {
+  assert.throws(() => parseCommand(spec, ['--bogus']), (e) => e.code === 'USAGE' && /bogus/.test(e.message) && /usage: %%p2p/.test(e.message));
+  assert.throws(() => parseCommand(spec, ['--slots', 'many']), (e) => e.code === 'USAGE' && /wants a number/.test(e.message));
+  assert.throws(() => parseCommand(spec, ['a', 'b']), (e) => e.code === 'USAGE' && /unexpected argument "b"/.test(e.message));
+  assert.throws(() => parseCommand({ ...spec, positionals: [{ name: 'CODE', description: 'x' }] }, []), (e) => /missing CODE/.test(e.message));
+});
+
+test('--help is reported, not thrown, and help renders every option', () => {
+  assert.equal(parseCommand(spec, ['--help']).help, true);
+  const text = helpText(spec);
+  for (const word of ['usage: %%p2p [cluster]', '--timeout DURATION', '--all', '--name VAR', '-h, --help']) assert.ok(text.includes(word), word);
+});
+
+test('an option can come from the environment', () => {
+  process.env.TSP2P_TEST_SLOTS = '3';
+  const r = parseCommand({ ...spec, options: [{ name: 'slots', type: 'number', description: 's', env: 'TSP2P_TEST_SLOTS' }] }, []);
+  assert.equal(r.options.slots, 3);
+});
