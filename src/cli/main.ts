@@ -6,10 +6,12 @@ import { version } from '../version.js';
 import type { Command } from './command.js';
 import { installCommand } from './install-command.js';
 import { kernelCommand } from './kernel-command.js';
+import { runCommand } from './run-command.js';
 
 const commands: Record<string, Command> = {
   kernel: kernelCommand,
   install: installCommand,
+  run: runCommand,
 };
 
 function overview(): string {

@@ -54,8 +54,18 @@ function completionStart(code: string, cursor: number): number {
   return start;
 }
 
+/** Cells that may read files (imports, references) are converted afresh every time: their inputs can change. */
+const READS_FILES = /\bimport\b|\brequire\s*\(|\/\/\/\s*<reference/;
+const CACHE_SIZE = 32;
+
 export class TypeScriptService {
   #converter: Converter | null = null;
+  /**
+   * Conversions of recent cells by (declarations so far, source). Conversion is a pure function of those
+   * (and of the kernel globals, which reset the cache) for cells that read no files, so re-running an
+   * unchanged cell skips the type checker.
+   */
+  #cache = new Map<string, ConvertResult>();
   #module: typeof ConverterModule | null = null;
   #declarations: string[] = [DISPLAY_DECLARATIONS];
   /** Declarations of everything earlier cells defined (tslab's `declOutput`). */
@@ -81,6 +91,7 @@ export class TypeScriptService {
 
   /** Adds global declarations (the p2p layer declares `p2p`); they are checked, never rewritten. */
   declareGlobals(text: string): void {
+    this.#cache.clear();
     this.#declarations.push(text);
     this.#converter?.addModule(`__tsp2p_globals_${this.#declarations.length - 1}__`, text);
   }
@@ -91,7 +102,19 @@ export class TypeScriptService {
   }
 
   convert(code: string): ConvertResult {
-    return this.converter.convert(this.prevDecl, code);
+    if (READS_FILES.test(code)) return this.converter.convert(this.prevDecl, code);
+    const key = `${this.prevDecl}\u0000${code}`;
+    const cached = this.#cache.get(key);
+    if (cached) {
+      // Refresh its place in the LRU order.
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
+      return cached;
+    }
+    const result = this.converter.convert(this.prevDecl, code);
+    this.#cache.set(key, result);
+    if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
+    return result;
   }
 
   complete(code: string, cursor: number): CompleteResult {

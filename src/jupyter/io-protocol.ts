@@ -12,7 +12,7 @@ export interface WireOutgoing {
   buffers?: Uint8Array[] | undefined;
 }
 
-export type ToIo = { kind: 'send'; out: WireOutgoing } | { kind: 'barrier'; id: number } | { kind: 'pong'; id: number } | { kind: 'close' };
+export type ToIo = { kind: 'send'; out: WireOutgoing[] } | { kind: 'barrier'; id: number } | { kind: 'pong'; id: number } | { kind: 'close' };
 
 export type FromIo =
   | { kind: 'ready' }

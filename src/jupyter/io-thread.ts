@@ -162,7 +162,7 @@ async function heartbeat(): Promise<void> {
 port.on('message', (message: ToIo) => {
   switch (message.kind) {
     case 'send':
-      send(message.out);
+      for (const out of message.out) send(out);
       break;
     case 'barrier':
       flushStream();

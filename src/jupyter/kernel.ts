@@ -153,6 +153,8 @@ export class Kernel {
     const output = new KernelOutput((out) => this.transport.send(out), msg, count, { silent, allowStdin: c.allow_stdin === true, input: this.#inputBroker });
     let outcome: ExecuteOutcome;
     this.transport.setExecuting(true);
+    // busy and execute_input leave before the cell can block this thread.
+    this.transport.flush();
     try {
       outcome = await this.executor.execute(
         { code, silent, storeHistory, userExpressions: c.user_expressions ?? {}, allowStdin: c.allow_stdin === true, stopOnError: c.stop_on_error !== false, executionCount: count },

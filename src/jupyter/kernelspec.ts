@@ -4,14 +4,15 @@
  * https://jupyter-client.readthedocs.io/en/latest/kernels.html#kernel-specs
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../version.js';
 
 export const KERNEL_NAME = 'tsp2p';
-export const DISPLAY_NAME = 'TypeScript (P2P)';
+/** kernel/ holds the kernelspec template (kernel.json with {node} and {tsp2p} placeholders) and the logos. */
+const TEMPLATE_DIR = fileURLToPath(new URL('kernel/', packageRoot));
 
 export type InstallTarget = { kind: 'user' } | { kind: 'sys-prefix' } | { kind: 'prefix'; dir: string };
 
@@ -57,18 +58,12 @@ export interface KernelJson {
   metadata: Record<string, unknown>;
 }
 
+/** The template with absolute paths filled in: the kernel must start whatever PATH the Jupyter server has. */
 export function kernelJson(env?: Record<string, string>): KernelJson {
+  const template = JSON.parse(readFileSync(path.join(TEMPLATE_DIR, 'kernel.json'), 'utf8')) as KernelJson;
   const main = fileURLToPath(new URL('dist/cli/main.js', packageRoot));
-  return {
-    // Absolute paths: the kernel must start whatever PATH the Jupyter server has.
-    argv: [process.execPath, main, 'kernel', '-f', '{connection_file}'],
-    display_name: DISPLAY_NAME,
-    language: 'typescript',
-    // interrupt_request on the control channel; a SIGINT works too (see io-thread.ts).
-    interrupt_mode: 'message',
-    ...(env ? { env } : {}),
-    metadata: { debugger: false },
-  };
+  const argv = template.argv.map((a) => a.replace('{node}', process.execPath).replace('{tsp2p}', main));
+  return { ...template, argv, ...(env ? { env } : {}) };
 }
 
 /** Writes DIR/tsp2p/{kernel.json, logos} and returns the kernelspec directory. */
@@ -76,9 +71,6 @@ export function installKernelspec(target: InstallTarget, options: { env?: Record
   const dir = path.join(kernelsDir(target), KERNEL_NAME);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'kernel.json'), JSON.stringify(kernelJson(options.env), null, 2) + '\n');
-  const assets = fileURLToPath(new URL('kernel/', packageRoot));
-  if (existsSync(assets)) {
-    for (const file of readdirSync(assets)) if (file.startsWith('logo-')) copyFileSync(path.join(assets, file), path.join(dir, file));
-  }
+  for (const file of readdirSync(TEMPLATE_DIR)) if (file.startsWith('logo-')) copyFileSync(path.join(TEMPLATE_DIR, file), path.join(dir, file));
   return dir;
 }

@@ -7,7 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ConnectionInfo } from './connection.js';
 import type { Channel, Message, Outgoing } from './messages.js';
-import { EXECUTING, type FromIo, type ToIo } from './io-protocol.js';
+import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-protocol.js';
+
+/** Output a blocking cell may produce: it must leave at once, or it would wait for the cell to end. */
+const URGENT = new Set(['stream', 'display_data', 'update_display_data', 'clear_output', 'error']);
 
 export type IncomingHandler = (channel: Exclude<Channel, 'iopub'>, msg: Message) => void;
 
@@ -19,6 +22,8 @@ export interface KernelTransport {
   barrier(): Promise<void>;
   /** Tells the wire side a cell is running, so an unanswered interrupt may be escalated. */
   setExecuting(executing: boolean): void;
+  /** Hands everything sent so far to the wire now (before code that may block the thread runs). */
+  flush(): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,8 @@ export class IoThreadTransport implements KernelTransport {
   #barriers = new Map<number, () => void>();
   #nextBarrier = 0;
   #closed: Promise<void> | null = null;
+  /** Messages wait here until the current turn of the event loop ends: one postMessage carries them all. */
+  #batch: WireOutgoing[] = [];
 
   private constructor(worker: Worker, session: string, state: Int32Array) {
     this.#worker = worker;
@@ -88,22 +95,28 @@ export class IoThreadTransport implements KernelTransport {
   }
 
   send(out: Outgoing): void {
-    const message: ToIo = {
-      kind: 'send',
-      out: {
-        channel: out.channel,
-        msgType: out.msgType,
-        content: out.content,
-        parentHeader: out.parent?.header,
-        ids: out.channel === 'iopub' ? undefined : out.parent?.ids,
-        metadata: out.metadata,
-        buffers: out.buffers,
-      },
-    };
-    this.#worker.postMessage(message);
+    this.#batch.push({
+      channel: out.channel,
+      msgType: out.msgType,
+      content: out.content,
+      parentHeader: out.parent?.header,
+      ids: out.channel === 'iopub' ? undefined : out.parent?.ids,
+      metadata: out.metadata,
+      buffers: out.buffers,
+    });
+    if (URGENT.has(out.msgType)) this.flush();
+    else if (this.#batch.length === 1) setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.#batch.length === 0) return;
+    const out = this.#batch;
+    this.#batch = [];
+    this.#worker.postMessage({ kind: 'send', out } satisfies ToIo);
   }
 
   barrier(): Promise<void> {
+    this.flush();
     const id = this.#nextBarrier++;
     return new Promise((resolve) => {
       this.#barriers.set(id, resolve);
@@ -112,6 +125,7 @@ export class IoThreadTransport implements KernelTransport {
   }
 
   close(): Promise<void> {
+    this.flush();
     this.#closed ??= new Promise<void>((resolve) => {
       const done = () => void this.#worker.terminate().then(() => resolve());
       this.#worker.on('message', (m: FromIo) => m.kind === 'closed' && done());

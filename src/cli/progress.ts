@@ -1,0 +1,36 @@
+/**
+ * A progress bar for long CLI work: redrawn in place on a terminal, one line per step otherwise (CI logs).
+ * Writes to stderr so stdout stays clean for results.
+ */
+export class ProgressBar {
+  #done = 0;
+  readonly #tty = process.stderr.isTTY === true;
+  readonly #started = Date.now();
+
+  constructor(
+    private readonly total: number,
+    private readonly label: string,
+  ) {}
+
+  static render(done: number, total: number, width = 24): string {
+    const filled = total > 0 ? Math.round((done / total) * width) : width;
+    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+  }
+
+  tick(detail = '', amount = 1): void {
+    this.#done = Math.min(this.total, this.#done + amount);
+    this.#draw(detail);
+  }
+
+  #draw(detail: string): void {
+    const seconds = ((Date.now() - this.#started) / 1000).toFixed(1);
+    const line = `${this.label} ${ProgressBar.render(this.#done, this.total)} ${seconds}s ${detail}`.trimEnd();
+    if (this.#tty) process.stderr.write(`\r\x1b[2K${line}${this.#done === this.total ? '\n' : ''}`);
+    else process.stderr.write(`${line}\n`);
+  }
+
+  /** Leaves the line as it is (on a terminal, moves below it). */
+  end(): void {
+    if (this.#tty && this.#done < this.total) process.stderr.write('\n');
+  }
+}
