@@ -40,6 +40,7 @@ export const runCommand: Command = {
       },
     });
     (bar as ProgressBar | null)?.end();
+    (await import('node:fs')).mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     writeNotebook(out, result.notebook);
     process.stdout.write(`wrote ${out} (${(result.ms / 1000).toFixed(1)} s)\n`);
     if (result.failedCell !== null) {
