@@ -1,0 +1,66 @@
+/**
+ * Session certificates. Each tsp2p process meets the swarm with its own ephemeral key pair (one user runs a
+ * notebook, a worker and a host at once, and peers must tell those apart), so a peer's key alone does not
+ * say whose it is. The process's identity key signs "session key S belongs to me in cluster C until T"; the
+ * certificate, encrypted with a key only members can derive, is stored in the DHT under S itself (a mutable
+ * record only S can write). A firewall fetches and checks it before accepting S: non-members are refused
+ * during the handshake, before any data flows. See docs/protocol.md.
+ */
+import crypto, { type KeyPair } from 'hypercore-crypto';
+import sodium from 'sodium-universal';
+import { Tsp2pError } from '../errors.js';
+import { c, decode, encode, key32, sig64, struct } from './codec.js';
+
+const SIGNING_PREFIX = Buffer.from('tsp2p/session/v1\0');
+export const CERTIFICATE_LIFETIME_MS = 24 * 3_600_000;
+
+const bodyEncoding = struct({ identity: key32, session: key32, cluster: key32, expires: c.uint });
+const certificateEncoding = struct({ body: bodyEncoding, signature: sig64 });
+
+export interface Certificate {
+  identity: Buffer;
+  session: Buffer;
+  cluster: Buffer;
+  expires: number;
+}
+
+function signedPart(body: Certificate): Buffer {
+  return Buffer.concat([SIGNING_PREFIX, encode(bodyEncoding, body)]);
+}
+
+function seal(plain: Buffer, key: Buffer): Buffer {
+  const nonce = Buffer.alloc(sodium.crypto_secretbox_NONCEBYTES);
+  sodium.randombytes_buf(nonce);
+  const cipher = Buffer.alloc(plain.length + sodium.crypto_secretbox_MACBYTES);
+  sodium.crypto_secretbox_easy(cipher, plain, nonce, key);
+  return Buffer.concat([nonce, cipher]);
+}
+
+function unseal(box: Buffer, key: Buffer): Buffer | null {
+  const n = sodium.crypto_secretbox_NONCEBYTES;
+  if (box.length < n + sodium.crypto_secretbox_MACBYTES) return null;
+  const plain = Buffer.alloc(box.length - n - sodium.crypto_secretbox_MACBYTES);
+  return sodium.crypto_secretbox_open_easy(plain, box.subarray(n), box.subarray(0, n), key) ? plain : null;
+}
+
+/** The sealed certificate a process publishes under its session key. */
+export function issueCertificate(identity: KeyPair, session: Buffer, cluster: Buffer, certificateKey: Buffer, now = Date.now()): Buffer {
+  const body: Certificate = { identity: identity.publicKey, session, cluster, expires: now + CERTIFICATE_LIFETIME_MS };
+  const signature = crypto.sign(signedPart(body), identity.secretKey);
+  return seal(encode(certificateEncoding, { body, signature }), certificateKey);
+}
+
+/**
+ * Opens a sealed certificate found under `session`; returns it when it is sealed with one of `keys`, is for
+ * this session and cluster, unexpired, and signed by its identity. Membership is the caller's check.
+ */
+export function openCertificate(box: Buffer, session: Buffer, cluster: Buffer, keys: Buffer[], now = Date.now()): Certificate {
+  const plain = keys.map((k) => unseal(box, k)).find((p): p is Buffer => p !== null);
+  if (!plain) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is not sealed for this cluster');
+  const { body, signature } = decode(certificateEncoding, plain, 'certificate');
+  if (!body.session.equals(session)) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is for another session key');
+  if (!body.cluster.equals(cluster)) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is for another cluster');
+  if (body.expires <= now) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate has expired');
+  if (!crypto.verify(signedPart(body), signature, body.identity)) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate signature does not verify');
+  return body;
+}

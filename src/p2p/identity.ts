@@ -1,0 +1,66 @@
+/** A user's identity: an ed25519 key pair made on first use, and a name (a petname others may give too). */
+import crypto, { type KeyPair } from 'hypercore-crypto';
+import { userInfo } from 'node:os';
+import { Tsp2pError } from '../errors.js';
+import { homePath, readJson, writePrivateJson } from './home.js';
+import { decodeKey, encodeKey } from './keys.js';
+
+export interface Identity {
+  name: string;
+  keyPair: KeyPair;
+  /** z32 */
+  key: string;
+}
+
+interface IdentityFile {
+  name: string;
+  publicKey: string;
+  secretKey: string;
+}
+
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,31}$/i;
+
+export function validateName(name: string, what = 'name'): string {
+  if (!NAME.test(name)) throw Tsp2pError.USAGE(`"${name}" is not a valid ${what}: use 1-32 letters, digits, '.', '_' or '-'`);
+  return name;
+}
+
+function defaultName(): string {
+  try {
+    const name = userInfo().username.toLowerCase().replace(/[^a-z0-9_.-]/g, '');
+    return NAME.test(name) ? name : 'me';
+  } catch {
+    return 'me';
+  }
+}
+
+export function identityFile(): string {
+  return homePath('identity.json');
+}
+
+/** Loads the identity from $TSP2P_HOME, creating it (key pair, mode 0600) on first use. */
+export function loadIdentity(): Identity {
+  const file = identityFile();
+  const stored = readJson<IdentityFile>(file);
+  if (stored) {
+    const keyPair = { publicKey: decodeKey(stored.publicKey), secretKey: Buffer.from(stored.secretKey, 'hex') };
+    if (keyPair.secretKey.length !== 64 || !keyPair.secretKey.subarray(32).equals(keyPair.publicKey)) {
+      throw new Tsp2pError('BAD_IDENTITY', `${file} is damaged: its secret key does not match its public key`);
+    }
+    return { name: stored.name, keyPair, key: stored.publicKey };
+  }
+  const keyPair = crypto.keyPair();
+  const identity = { name: defaultName(), keyPair, key: encodeKey(keyPair.publicKey) };
+  saveIdentity(identity);
+  return identity;
+}
+
+function saveIdentity(identity: Identity): void {
+  writePrivateJson(identityFile(), { name: identity.name, publicKey: identity.key, secretKey: identity.keyPair.secretKey.toString('hex') } satisfies IdentityFile);
+}
+
+export function setIdentityName(name: string): Identity {
+  const identity = { ...loadIdentity(), name: validateName(name) };
+  saveIdentity(identity);
+  return identity;
+}

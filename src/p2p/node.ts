@@ -1,0 +1,119 @@
+/**
+ * Joining a cluster as a process (client, worker or both): your identity, a DHT node (bootstrap from
+ * --bootstrap / TSP2P_BOOTSTRAP, else the public DHT), the cluster's roster, and a started PeerNetwork.
+ * The roster comes from an invite, from your store (then refreshed from the host in the background), or
+ * from the owner's host; your personal cluster needs none of these.
+ */
+import DHT, { type NodeAddress } from 'hyperdht';
+import { Tsp2pError, messageOf } from '../errors.js';
+import { createLogger } from '../log.js';
+import { addFriend, listFriends } from './friends.js';
+import { inviteKeyPair, parseInvite } from './hosting.js';
+import { INVITE_MESSAGES, INVITE_PROTOCOL } from './host.js';
+import { loadIdentity, type Identity } from './identity.js';
+import { encodeKey } from './keys.js';
+import { fetchRosterFromHost, isPersonal, loadStoredRoster, personalRoster, resolveClusterRef, storeRoster, type ClusterRef } from './membership.js';
+import { PeerNetwork } from './peer-network.js';
+import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
+import { request } from './rpc.js';
+
+const log = createLogger('node');
+const HOST_TIMEOUT_MS = 15_000;
+
+/** `host:port[,host:port...]`; undefined means the public DHT. */
+export function parseBootstrap(text: string | undefined): NodeAddress[] | undefined {
+  const value = text ?? process.env.TSP2P_BOOTSTRAP;
+  if (!value) return undefined;
+  return value.split(',').map((entry) => {
+    const match = /^\s*([^:\s]+):(\d+)\s*$/.exec(entry);
+    if (!match) throw Tsp2pError.USAGE(`"${entry}" is not a bootstrap address: use host:port, e.g. 127.0.0.1:49737`);
+    return { host: match[1] as string, port: Number(match[2]) };
+  });
+}
+
+export interface NodeOptions {
+  cluster?: string | undefined;
+  bootstrap?: string | undefined;
+  roles: number;
+  slots?: number;
+  invite?: string | undefined;
+}
+
+export interface ClusterNode {
+  dht: DHT;
+  identity: Identity;
+  ref: ClusterRef;
+  network: PeerNetwork;
+  close(): Promise<void>;
+}
+
+/** Redeems an invite at the owner's host: both learn each other's key; returns the roster. */
+async function redeemInvite(dht: DHT, me: Identity, clusterText: string, code: string): Promise<OpenedRoster> {
+  const { owner, seed } = parseInvite(code);
+  const [ownerName, name] = clusterText.split('/');
+  if (!ownerName || !name) throw Tsp2pError.BAD_CLUSTER_NAME(clusterText);
+  const known = listFriends().find((f) => f.name === ownerName);
+  if (known && known.key !== encodeKey(owner) && ownerName !== me.name) {
+    throw Tsp2pError.BAD_INVITE(`"${ownerName}" in your friends book has another key than this invite's owner`);
+  }
+  const reply = await request(dht, inviteKeyPair(seed).publicKey, me.keyPair, INVITE_PROTOCOL, INVITE_MESSAGES.request, INVITE_MESSAGES.response, { name: me.name }, HOST_TIMEOUT_MS).catch(
+    (err: unknown) => {
+      throw new Tsp2pError('HOST_UNREACHABLE', `could not reach ${ownerName}'s host to redeem the invite: is \`tsp2p host\` running? (${messageOf(err)})`, { cause: err });
+    },
+  );
+  if (reply.error) throw Tsp2pError.BAD_INVITE(reply.error);
+  const roster = openRoster(Buffer.from(reply.roster), { owner, name });
+  if (!known) addFriend(ownerName, encodeKey(owner));
+  storeRoster(roster);
+  return roster;
+}
+
+async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef): Promise<{ roster: OpenedRoster; fromStore: boolean }> {
+  if (isPersonal(ref, me)) return { roster: personalRoster(me), fromStore: false };
+  const stored = loadStoredRoster(ref);
+  if (stored && !isExpired(stored)) return { roster: stored, fromStore: true };
+  const roster = await fetchRosterFromHost(dht, me, ref, HOST_TIMEOUT_MS);
+  storeRoster(roster);
+  return { roster, fromStore: false };
+}
+
+export async function openNode(options: NodeOptions): Promise<ClusterNode> {
+  const identity = loadIdentity();
+  const bootstrap = parseBootstrap(options.bootstrap);
+  const dht = new DHT(bootstrap ? { bootstrap } : {});
+  try {
+    await dht.ready();
+    let roster: OpenedRoster;
+    let fromStore = false;
+    if (options.invite) {
+      if (!options.cluster) throw Tsp2pError.USAGE('an invite needs the cluster it is for: join OWNER/NAME --invite CODE');
+      roster = await redeemInvite(dht, identity, options.cluster, options.invite);
+    }
+    const ref = resolveClusterRef(options.cluster, identity);
+    if (!options.invite) ({ roster, fromStore } = await obtainRoster(dht, identity, ref));
+    roster = roster!;
+    if (isExpired(roster)) throw Tsp2pError.BAD_ROSTER(`the roster of ${ref.label} expired: ask its host to run \`tsp2p host\` again`);
+    if (!isMember(roster, identity.keyPair.publicKey)) throw Tsp2pError.NOT_A_MEMBER(ref.label);
+    const network = new PeerNetwork({ dht, identity, roster, roles: options.roles, ...(options.slots ? { slots: options.slots } : {}), onRoster: storeRoster });
+    await network.start();
+    if (fromStore) {
+      // A newer roster may wait at the host (new members, a new secret): adopt it if the host answers.
+      fetchRosterFromHost(dht, identity, ref, HOST_TIMEOUT_MS)
+        .then((fresh) => network.adoptRoster(fresh.bytes))
+        .catch((err: unknown) => log.debug(`host of ${ref.label} not reached: ${messageOf(err)}`));
+    }
+    return {
+      dht,
+      identity,
+      ref,
+      network,
+      async close() {
+        await network.stop();
+        await dht.destroy();
+      },
+    };
+  } catch (err) {
+    await dht.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * A process's place in a cluster's swarm, on HyperDHT. Its lifecycle: start() → (peers come and go) → stop().
+ *
+ * - It listens on an ephemeral session key whose certificate (certificate.ts) it stores in the DHT, and
+ *   announces that key on the cluster's secret topic.
+ * - Its firewall accepts a remote session key only if that key's certificate opens with the cluster's key
+ *   and names a member of the newest roster: outsiders are refused during the handshake. (Hyperswarm's
+ *   firewall is synchronous and bans what it refuses, so this cannot be built on it; HyperDHT awaits ours.)
+ * - Discovery announces and looks up the topic on a back-off schedule; it connects to verified peers,
+ *   keeping one connection per pair (the one opened by the lower key).
+ * - Rosters travel in every hello and as frames; the newest valid one wins everywhere. A roster with a new
+ *   secret moves the swarm to a new topic; peers that left the roster are disconnected.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import crypto, { type KeyPair } from 'hypercore-crypto';
+import type DHT from 'hyperdht';
+import type { QueryPeer, SecretStream, Server } from 'hyperdht';
+import { messageOf } from '../errors.js';
+import { createLogger } from '../log.js';
+import { version } from '../version.js';
+import { issueCertificate, openCertificate } from './certificate.js';
+import type { Identity } from './identity.js';
+import { shortKey } from './keys.js';
+import { PeerChannel, type Frame, type FrameName, type Hello } from './protocol.js';
+import { certificateKeyOf, clusterId, isExpired, isMember, isNewer, openRoster, topicOf, type OpenedRoster } from './roster.js';
+
+const log = createLogger('network');
+
+/** Discovery back-off: quick while a cluster forms, then once a minute to heal. */
+const DISCOVERY_DELAYS_MS = [300, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
+const REJECT_FOR_MS = 10_000;
+const ROTATION_GRACE_MS = 5 * 60_000;
+const CERTIFICATE_REFRESH_MS = 10 * 60_000;
+
+export interface Peer {
+  /** Session key, hex. */
+  id: string;
+  session: Buffer;
+  identity: Buffer;
+  hello: Hello;
+  channel: PeerChannel;
+  socket: SecretStream;
+}
+
+export interface NetworkOptions {
+  dht: DHT;
+  identity: Identity;
+  roster: OpenedRoster;
+  roles: number;
+  slots?: number;
+  /** Called with each newer roster adopted (to store it). */
+  onRoster?: (roster: OpenedRoster) => void;
+}
+
+interface NetworkEvents {
+  peer: [Peer];
+  close: [Peer];
+  frame: [Peer, FrameName, Frame<FrameName>];
+  roster: [OpenedRoster];
+  revoked: [OpenedRoster];
+}
+
+export class PeerNetwork extends EventEmitter<NetworkEvents> {
+  readonly session: KeyPair = crypto.keyPair();
+  readonly dht: DHT;
+  readonly identity: Identity;
+  #roster: OpenedRoster;
+  #certificateKeys: { key: Buffer; until: number }[];
+  #certificateSeq = 0;
+  #verified = new Map<string, { identity: Buffer; expires: number }>();
+  #rejected = new Map<string, number>();
+  #peers = new Map<string, Peer>();
+  #connecting = new Set<string>();
+  #server: Server | null = null;
+  #discoveryStep = 0;
+  #discoveryTimer: NodeJS.Timeout | null = null;
+  #discovering: Promise<void> | null = null;
+  #certificateTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(private readonly options: NetworkOptions) {
+    super();
+    this.dht = options.dht;
+    this.identity = options.identity;
+    this.#roster = options.roster;
+    this.#certificateKeys = [{ key: certificateKeyOf(options.roster), until: Infinity }];
+  }
+
+  get roster(): OpenedRoster {
+    return this.#roster;
+  }
+
+  get peers(): Peer[] {
+    return [...this.#peers.values()];
+  }
+
+  get #cluster(): Buffer {
+    return clusterId(this.#roster.owner, this.#roster.name);
+  }
+
+  #label(session: Buffer): string {
+    return `peer ${shortKey(session)}`;
+  }
+
+  async start(): Promise<void> {
+    this.#server = this.dht.createServer(
+      { firewall: async (remote: Buffer) => (await this.#verify(remote)) === null },
+      (socket) => this.#attach(socket),
+    );
+    await this.#server.listen(this.session);
+    await this.#publishCertificate();
+    this.#certificateTimer = setInterval(() => void this.#publishCertificate().catch((err: unknown) => log.warn(`certificate refresh: ${messageOf(err)}`)), CERTIFICATE_REFRESH_MS);
+    this.#certificateTimer.unref();
+    this.refresh();
+  }
+
+  async #publishCertificate(): Promise<void> {
+    const sealed = issueCertificate(this.identity.keyPair, this.session.publicKey, this.#cluster, certificateKeyOf(this.#roster));
+    await this.dht.mutablePut(this.session, sealed, { seq: this.#certificateSeq++ });
+  }
+
+  /** Looks for peers now (and then on the back-off schedule again). */
+  refresh(): void {
+    this.#discoveryStep = 0;
+    if (this.#discoveryTimer) clearTimeout(this.#discoveryTimer);
+    this.#discoveryTimer = null;
+    void this.#discover();
+  }
+
+  async #discover(): Promise<void> {
+    if (this.#stopped) return;
+    if (this.#discovering) return this.#discovering;
+    this.#discovering = (async () => {
+      try {
+        const seen = new Set<string>();
+        const query = this.dht.announce(topicOf(this.#roster), this.session, this.#server?.relayAddresses ?? []);
+        for await (const data of query) {
+          for (const peer of data.peers) {
+            const id = peer.publicKey.toString('hex');
+            if (seen.has(id)) continue;
+            seen.add(id);
+            this.#connectTo(peer);
+          }
+        }
+      } catch (err) {
+        if (!this.#stopped) log.warn(`discovery: ${messageOf(err)}`);
+      } finally {
+        this.#discovering = null;
+      }
+      if (this.#stopped) return;
+      const delay = DISCOVERY_DELAYS_MS[Math.min(this.#discoveryStep++, DISCOVERY_DELAYS_MS.length - 1)] as number;
+      this.#discoveryTimer = setTimeout(() => void this.#discover(), delay);
+      this.#discoveryTimer.unref();
+    })();
+    return this.#discovering;
+  }
+
+  /** The identity behind a session key if its certificate proves membership of the current roster. */
+  async #verify(session: Buffer): Promise<Buffer | null> {
+    const id = session.toString('hex');
+    const now = Date.now();
+    const cached = this.#verified.get(id);
+    if (cached && cached.expires > now) return isMember(this.#roster, cached.identity) ? cached.identity : null;
+    if ((this.#rejected.get(id) ?? 0) > now) return null;
+    const keys = this.#certificateKeys.filter((k) => k.until > now).map((k) => k.key);
+    for (const latest of [false, true]) {
+      try {
+        const record = await this.dht.mutableGet(session, { latest });
+        if (!record) continue;
+        const certificate = openCertificate(record.value, session, this.#cluster, keys);
+        if (!isMember(this.#roster, certificate.identity)) {
+          log.info(`refused ${this.#label(session)}: ${shortKey(certificate.identity)} is not on the roster`);
+          break;
+        }
+        this.#verified.set(id, { identity: certificate.identity, expires: certificate.expires });
+        return certificate.identity;
+      } catch (err) {
+        log.debug(`certificate of ${this.#label(session)}: ${messageOf(err)}`);
+      }
+    }
+    this.#rejected.set(id, now + REJECT_FOR_MS);
+    return null;
+  }
+
+  #connectTo(peer: QueryPeer): void {
+    const id = peer.publicKey.toString('hex');
+    if (this.#stopped || peer.publicKey.equals(this.session.publicKey) || this.#peers.has(id) || this.#connecting.has(id)) return;
+    this.#connecting.add(id);
+    void this.#verify(peer.publicKey).then((identity) => {
+      if (!identity || this.#stopped || this.#peers.has(id)) {
+        this.#connecting.delete(id);
+        return;
+      }
+      const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses });
+      socket.once('close', () => this.#connecting.delete(id));
+      socket.once('open', () => this.#connecting.delete(id));
+      this.#attach(socket);
+    });
+  }
+
+  #attach(socket: SecretStream): void {
+    const session = socket.remotePublicKey;
+    const id = session.toString('hex');
+    socket.on('error', (err: Error) => log.debug(`${this.#label(session)}: ${err.message}`));
+    const hello: Hello = {
+      roles: this.options.roles,
+      user: this.identity.name,
+      host: hostname(),
+      slots: this.options.slots ?? 0,
+      versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}` }),
+      roster: this.#roster.bytes,
+    };
+    let peer: Peer | null = null;
+    const channel = new PeerChannel(
+      socket,
+      hello,
+      {
+        onopen: (remote) => {
+          const identity = this.#verified.get(id)?.identity;
+          if (!identity || this.#stopped || !this.#keepConnection(socket)) {
+            socket.destroy();
+            return;
+          }
+          peer = { id, session, identity, hello: remote, channel, socket };
+          this.#peers.set(id, peer);
+          log.debug(`connected to ${remote.user}@${remote.host} (${this.#label(session)})`);
+          this.adoptRoster(remote.roster);
+          this.emit('peer', peer);
+        },
+        onframe: (name, frame) => {
+          if (!peer) return;
+          if (name === 'roster') this.adoptRoster((frame as Frame<'roster'>).roster);
+          else this.emit('frame', peer, name, frame as Frame<FrameName>);
+        },
+        onclose: () => socket.destroy(),
+      },
+      this.#label(session),
+    );
+    socket.once('close', () => {
+      if (peer && this.#peers.get(id) === peer) {
+        this.#peers.delete(id);
+        this.emit('close', peer);
+        // Find it (or its replacement) again soon.
+        if (!this.#stopped) this.refresh();
+      }
+    });
+  }
+
+  /** One connection per pair: when two exist, both sides keep the one opened by the lower session key. */
+  #keepConnection(socket: SecretStream): boolean {
+    const id = socket.remotePublicKey.toString('hex');
+    const existing = this.#peers.get(id);
+    if (!existing) return true;
+    const lower = Buffer.compare(this.session.publicKey, socket.remotePublicKey) < 0 ? this.session.publicKey : socket.remotePublicKey;
+    const openedBy = (s: SecretStream) => (s.isInitiator ? this.session.publicKey : s.remotePublicKey);
+    if (openedBy(socket).equals(lower) && !openedBy(existing.socket).equals(lower)) {
+      this.#peers.delete(id);
+      existing.socket.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  /** Adopts a roster if it is this cluster's, validly signed, unexpired and newer. Returns whether it did. */
+  adoptRoster(bytes: Buffer): boolean {
+    if (bytes.length === 0 || bytes.equals(this.#roster.bytes)) return false;
+    let roster: OpenedRoster;
+    try {
+      roster = openRoster(bytes, { owner: this.#roster.owner, name: this.#roster.name });
+    } catch (err) {
+      log.warn(`ignored a roster: ${messageOf(err)}`);
+      return false;
+    }
+    if (isExpired(roster) || !isNewer(roster, this.#roster)) return false;
+    const previous = this.#roster;
+    this.#roster = roster;
+    log.info(`roster of ${roster.name} is now version ${roster.seq} (${roster.members.length + 1} members)`);
+    this.options.onRoster?.(roster);
+    if (!isMember(roster, this.identity.keyPair.publicKey)) {
+      this.emit('revoked', roster);
+      return true;
+    }
+    for (const peer of this.peers) {
+      if (!isMember(roster, peer.identity)) {
+        log.info(`disconnecting ${peer.hello.user}: no longer on the roster`);
+        peer.socket.destroy();
+      } else peer.channel.send('roster', { roster: roster.bytes });
+    }
+    if (!roster.secret.equals(previous.secret)) void this.#rotate(previous);
+    this.emit('roster', roster);
+    return true;
+  }
+
+  /** A new secret: a new topic and certificate key. Peers still on the old key get a grace period. */
+  async #rotate(previous: OpenedRoster): Promise<void> {
+    const now = Date.now();
+    this.#certificateKeys = [{ key: certificateKeyOf(this.#roster), until: Infinity }, { key: certificateKeyOf(previous), until: now + ROTATION_GRACE_MS }];
+    try {
+      await this.#publishCertificate();
+      void this.dht.unannounce(topicOf(previous), this.session).catch(() => {});
+      this.refresh();
+    } catch (err) {
+      log.warn(`moving to the new topic: ${messageOf(err)}`);
+    }
+  }
+
+  broadcast<N extends FrameName>(name: N, frame: Frame<N>): void {
+    for (const peer of this.#peers.values()) peer.channel.send<N>(name, frame);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#discoveryTimer) clearTimeout(this.#discoveryTimer);
+    if (this.#certificateTimer) clearInterval(this.#certificateTimer);
+    for (const peer of this.#peers.values()) peer.socket.destroy();
+    await Promise.race([this.dht.unannounce(topicOf(this.#roster), this.session).catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
+    await this.#server?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The peer protocol: one protomux channel `tsp2p/1` per connection. The channel handshake is a `hello`
+ * (role, user, host, slots, versions and the newest roster the sender holds); then typed frames, each a
+ * compact-encoding struct. Frames arrive as raw bytes and are decoded here, so a malformed or unknown one is
+ * logged and dropped: it never closes the connection or reaches a handler. See docs/protocol.md.
+ */
+import Protomux, { type Channel, type Message } from 'protomux';
+import type { Duplex } from 'node:stream';
+import { messageOf } from '../errors.js';
+import { createLogger } from '../log.js';
+import { bytes, c, decode, encode, struct, type Encoder, type StructOf } from './codec.js';
+
+const log = createLogger('protocol');
+export const PROTOCOL = 'tsp2p/1';
+
+export const ROLE = { worker: 1, client: 2, host: 4 } as const;
+
+const helloEncoding = struct({
+  roles: c.uint,
+  user: c.string,
+  host: c.string,
+  slots: c.uint,
+  /** JSON: { tsp2p, node, platform } */
+  versions: c.string,
+  roster: bytes,
+});
+export type Hello = StructOf<{ roles: typeof c.uint; user: typeof c.string; host: typeof c.string; slots: typeof c.uint; versions: typeof c.string; roster: typeof bytes }>;
+
+const valueFields = { json: c.string, buffers: c.array(bytes) };
+
+/** Frame fields in wire order: the index is the protomux message type, so only append. */
+const FIELDS = {
+  roster: { roster: bytes },
+  task: { id: c.string, code: c.string, ...valueFields, timeoutMs: c.uint, attempt: c.uint },
+  started: { id: c.string },
+  stream: { id: c.string, name: c.string, text: c.string },
+  display: { id: c.string, json: c.string },
+  emit: { id: c.string, ...valueFields },
+  result: { id: c.string, ...valueFields, ms: c.uint },
+  error: { id: c.string, json: c.string },
+  cancel: { id: c.string },
+  load: { slots: c.uint, running: c.uint, queued: c.uint, done: c.uint },
+};
+
+export type FrameName = keyof typeof FIELDS;
+export type Frame<N extends FrameName> = StructOf<(typeof FIELDS)[N]>;
+const FRAMES = Object.fromEntries(Object.entries(FIELDS).map(([name, fields]) => [name, struct(fields)])) as { [N in FrameName]: Encoder<Frame<N>> };
+export type FrameHandler = <N extends FrameName>(name: N, frame: Frame<N>) => void;
+
+const FRAME_NAMES = Object.keys(FRAMES) as FrameName[];
+
+export interface PeerChannelEvents {
+  onopen(remote: Hello): void;
+  onframe: FrameHandler;
+  onclose(): void;
+}
+
+/** A connection's tsp2p channel: typed sends, validated receives. */
+export class PeerChannel {
+  readonly #channel: Channel;
+  readonly #messages: Message<Uint8Array>[];
+  readonly #label: string;
+
+  constructor(socket: Duplex, hello: Hello, events: PeerChannelEvents, label: string) {
+    this.#label = label;
+    const mux = Protomux.from(socket);
+    this.#channel = mux.createChannel({
+      protocol: PROTOCOL,
+      handshake: c.raw as unknown as Encoder<unknown>,
+      onopen: (handshake) => {
+        let remote: Hello;
+        try {
+          remote = decode(helloEncoding, handshake as Uint8Array, 'hello') as Hello;
+        } catch (err) {
+          log.warn(`${label}: dropped a connection with a malformed hello: ${messageOf(err)}`);
+          socket.destroy();
+          return;
+        }
+        events.onopen(remote);
+      },
+      onclose: () => events.onclose(),
+    });
+    this.#messages = FRAME_NAMES.map((name) =>
+      this.#channel.addMessage({
+        encoding: c.raw as unknown as Encoder<Uint8Array>,
+        onmessage: (raw: Uint8Array) => this.#receive(name, raw, events.onframe),
+      }),
+    );
+    this.#channel.open(encode(helloEncoding, hello));
+  }
+
+  #receive(name: FrameName, raw: Uint8Array, onframe: FrameHandler): void {
+    let frame: unknown;
+    try {
+      frame = decode(FRAMES[name] as Encoder<unknown>, raw, `${name} frame`);
+    } catch (err) {
+      log.warn(`${this.#label}: dropped a malformed frame: ${messageOf(err)}`);
+      return;
+    }
+    try {
+      onframe(name, frame as Frame<typeof name>);
+    } catch (err) {
+      // A handler bug must not tear down the connection (protomux would destroy it): log loudly instead.
+      log.error(`${this.#label}: handling a ${name} frame failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+
+  send<N extends FrameName>(name: N, frame: Frame<N>): boolean {
+    if (this.#channel.closed) return false;
+    const index = FRAME_NAMES.indexOf(name);
+    return (this.#messages[index] as Message<Uint8Array>).send(encode(FRAMES[name] as unknown as Encoder<Frame<N>>, frame));
+  }
+
+  /** Sends raw bytes as a frame of `name`: for tests that forge malformed frames. */
+  sendRaw(name: FrameName, raw: Uint8Array): void {
+    (this.#messages[FRAME_NAMES.indexOf(name)] as Message<Uint8Array>).send(raw);
+  }
+
+  cork(): void {
+    this.#channel.cork();
+  }
+
+  uncork(): void {
+    this.#channel.uncork();
+  }
+
+  get closed(): boolean {
+    return this.#channel.closed;
+  }
+
+  close(): void {
+    this.#channel.close();
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * An error raised on a worker, as data (ipyparallel's RemoteError): the remote name, message and stack, and
+ * which worker it came from. It maps one to one onto a Jupyter `error` message.
+ */
+export interface RemoteErrorData {
+  ename: string;
+  evalue: string;
+  stack: string;
+  worker: string;
+}
+
+export class RemoteError extends Error {
+  readonly code = 'REMOTE_ERROR';
+  readonly ename: string;
+  readonly evalue: string;
+  readonly remoteStack: string;
+  readonly worker: string;
+
+  constructor(data: RemoteErrorData) {
+    super(`${data.ename}: ${data.evalue} (on ${data.worker})`);
+    this.name = 'RemoteError';
+    this.ename = data.ename;
+    this.evalue = data.evalue;
+    this.remoteStack = data.stack;
+    this.worker = data.worker;
+  }
+
+  static fromJson(json: string): RemoteError {
+    let data: Partial<RemoteErrorData> = {};
+    try {
+      data = JSON.parse(json) as Partial<RemoteErrorData>;
+    } catch {
+      data = { ename: 'RemoteError', evalue: 'the worker sent an unreadable error' };
+    }
+    return new RemoteError({ ename: String(data.ename ?? 'Error'), evalue: String(data.evalue ?? ''), stack: String(data.stack ?? ''), worker: String(data.worker ?? 'unknown worker') });
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The client-side scheduler. It tracks the workers it is connected to and what they report, sends each
+ * queued task to the worker with the most room (slots × PIPELINE minus what is in flight there, ours and
+ * other clients'), keeps a little work queued at each worker so slots never wait for the network, and when
+ * a worker vanishes mid-task (connection closed, or silent for LIVENESS_MS while holding our tasks) sends its
+ * tasks elsewhere, within each task's attempt budget. Each task's value is delivered once.
+ */
+import { nanoid } from 'nanoid';
+import { Tsp2pError } from '../errors.js';
+import { createLogger } from '../log.js';
+import type { Peer, PeerNetwork } from './peer-network.js';
+import { ROLE, type Frame, type FrameName } from './protocol.js';
+import { RemoteError } from './remote-error.js';
+import { TaskHandle, type DisplayEvent, type TaskSpec, type WorkerInfo } from './task-handle.js';
+import { fromWire, toWire, type WireValue } from './values.js';
+
+const log = createLogger('scheduler');
+const PIPELINE = 2;
+const LIVENESS_MS = 5_000;
+const DEFAULT_ATTEMPTS = 3;
+
+interface WorkerState {
+  peer: Peer;
+  info: WorkerInfo;
+  inflight: Set<string>;
+  lastHeard: number;
+}
+
+interface Entry {
+  handle: TaskHandle;
+  wire: WireValue;
+  worker: WorkerState | null;
+}
+
+export class Scheduler {
+  #workers = new Map<string, WorkerState>();
+  #pending: Entry[] = [];
+  #tasks = new Map<string, Entry>();
+  #liveness: NodeJS.Timeout;
+  #listeners: (() => void)[] = [];
+
+  constructor(private readonly network: PeerNetwork) {
+    const onPeer = (peer: Peer) => this.#addWorker(peer);
+    const onClose = (peer: Peer) => this.#removeWorker(peer.id, 'its connection closed');
+    const onFrame = (peer: Peer, name: FrameName, frame: Frame<FrameName>) => this.#frame(peer, name, frame);
+    network.on('peer', onPeer);
+    network.on('close', onClose);
+    network.on('frame', onFrame);
+    this.#listeners.push(() => network.off('peer', onPeer), () => network.off('close', onClose), () => network.off('frame', onFrame));
+    for (const peer of network.peers) this.#addWorker(peer);
+    this.#liveness = setInterval(() => this.#checkLiveness(), 1_000);
+    this.#liveness.unref();
+  }
+
+  workers(): WorkerInfo[] {
+    return [...this.#workers.values()].map((w) => ({ ...w.info }));
+  }
+
+  #addWorker(peer: Peer): void {
+    if (!(peer.hello.roles & ROLE.worker) || this.#workers.has(peer.id)) return;
+    let versions: Record<string, string> = {};
+    try {
+      versions = JSON.parse(peer.hello.versions) as Record<string, string>;
+    } catch {
+      // a worker with unreadable versions is still a worker
+    }
+    const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, versions };
+    this.#workers.set(peer.id, { peer, info, inflight: new Set(), lastHeard: Date.now() });
+    log.debug(`worker ${info.user}@${info.host} with ${info.slots} slot(s)`);
+    this.#dispatch();
+  }
+
+  #removeWorker(id: string, why: string): void {
+    const worker = this.#workers.get(id);
+    if (!worker) return;
+    this.#workers.delete(id);
+    const lost = [...worker.inflight].map((t) => this.#tasks.get(t)).filter((e): e is Entry => e !== undefined);
+    if (lost.length) log.info(`worker ${worker.info.user}@${worker.info.host} lost (${why}): re-running ${lost.length} task(s)`);
+    for (const entry of lost) {
+      entry.worker = null;
+      if (entry.handle.attempts >= (entry.handle.spec.maxAttempts ?? DEFAULT_ATTEMPTS)) {
+        this.#settle(entry, () => entry.handle.reject(Tsp2pError.WORKER_LOST(entry.handle.attempts)));
+      } else {
+        entry.handle.setStatus('queued');
+        this.#pending.unshift(entry);
+      }
+    }
+    this.#dispatch();
+  }
+
+  submit(spec: TaskSpec): TaskHandle {
+    const handle = new TaskHandle(nanoid(), spec, (h) => this.abort(h, Tsp2pError.TASK_CANCELLED(), 'cancelled'));
+    const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null };
+    this.#tasks.set(handle.id, entry);
+    this.#pending.push(entry);
+    this.#dispatch();
+    return handle;
+  }
+
+  #matches(worker: WorkerState, wanted: string | undefined): boolean {
+    if (!wanted) return true;
+    const { info } = worker;
+    return info.id.startsWith(wanted) || info.user === wanted || `${info.user}@${info.host}` === wanted;
+  }
+
+  /** Room at a worker: its pipeline minus what is in flight there, ours and (as it last said) others'. */
+  #room(worker: WorkerState): number {
+    const ours = worker.inflight.size;
+    const others = Math.max(0, worker.info.running + worker.info.queued - ours);
+    return worker.info.slots * PIPELINE - ours - others;
+  }
+
+  #dispatch(): void {
+    if (this.#pending.length === 0 || this.#workers.size === 0) return;
+    const waiting: Entry[] = [];
+    for (const entry of this.#pending) {
+      let best: WorkerState | null = null;
+      for (const worker of this.#workers.values()) {
+        if (!this.#matches(worker, entry.handle.spec.worker) || this.#room(worker) <= 0) continue;
+        if (!best || this.#room(worker) > this.#room(best)) best = worker;
+      }
+      if (best) this.#send(entry, best);
+      else waiting.push(entry);
+    }
+    this.#pending = waiting;
+  }
+
+  #send(entry: Entry, worker: WorkerState): void {
+    const { handle } = entry;
+    handle.attempts += 1;
+    entry.worker = worker;
+    worker.inflight.add(handle.id);
+    handle.worker = { ...worker.info };
+    handle.setStatus('sent');
+    worker.peer.channel.send('task', { id: handle.id, code: handle.spec.code, json: entry.wire.json, buffers: entry.wire.buffers, timeoutMs: handle.spec.timeoutMs ?? 0, attempt: handle.attempts });
+  }
+
+  #frame(peer: Peer, name: FrameName, frame: Frame<FrameName>): void {
+    const worker = this.#workers.get(peer.id);
+    if (!worker) return;
+    worker.lastHeard = Date.now();
+    if (name === 'load') {
+      const load = frame as Frame<'load'>;
+      Object.assign(worker.info, { slots: load.slots, running: load.running, queued: load.queued, done: load.done });
+      this.#dispatch();
+      return;
+    }
+    const entry = this.#tasks.get((frame as { id: string }).id);
+    // Frames of a task re-run elsewhere, or already settled, are stale: drop them.
+    if (!entry || entry.worker !== worker) return;
+    const { handle } = entry;
+    switch (name) {
+      case 'started':
+        handle.setStatus('running');
+        handle.emit('started', { ...worker.info });
+        break;
+      case 'stream': {
+        const f = frame as Frame<'stream'>;
+        handle.emit('stream', f.name === 'stderr' ? 'stderr' : 'stdout', f.text);
+        break;
+      }
+      case 'display':
+        try {
+          handle.emit('display', JSON.parse((frame as Frame<'display'>).json) as DisplayEvent);
+        } catch {
+          log.warn('dropped an unreadable display frame');
+        }
+        break;
+      case 'emit': {
+        const f = frame as Frame<'emit'>;
+        handle.emit('emit', fromWire(f));
+        break;
+      }
+      case 'result': {
+        const f = frame as Frame<'result'>;
+        handle.ms = f.ms;
+        this.#settle(entry, () => {
+          try {
+            handle.resolve(fromWire(f));
+          } catch (err) {
+            handle.reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        break;
+      }
+      case 'error': {
+        const error = RemoteError.fromJson((frame as Frame<'error'>).json);
+        this.#settle(entry, () => handle.reject(error, error.ename === 'CancelledError' ? 'cancelled' : 'failed'));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #settle(entry: Entry, settle: () => void): void {
+    entry.worker?.inflight.delete(entry.handle.id);
+    entry.worker = null;
+    this.#tasks.delete(entry.handle.id);
+    settle();
+    this.#dispatch();
+  }
+
+  /** Ends a task with `error`: dropped from the queue, or cancelled at its worker (which kills its slot). */
+  abort(handle: TaskHandle, error: Error, status: 'cancelled' | 'failed'): void {
+    const entry = this.#tasks.get(handle.id);
+    if (!entry) return;
+    const at = this.#pending.indexOf(entry);
+    if (at >= 0) this.#pending.splice(at, 1);
+    entry.worker?.peer.channel.send('cancel', { id: handle.id });
+    this.#settle(entry, () => handle.reject(error, status));
+  }
+
+  /** A worker holding our tasks that has said nothing for LIVENESS_MS is gone (killed, or its network is). */
+  #checkLiveness(): void {
+    const now = Date.now();
+    for (const worker of [...this.#workers.values()]) {
+      if (worker.inflight.size > 0 && now - worker.lastHeard > LIVENESS_MS) {
+        worker.peer.socket.destroy();
+        this.#removeWorker(worker.peer.id, `silent for ${LIVENESS_MS / 1000} s`);
+      }
+    }
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  close(): void {
+    clearInterval(this.#liveness);
+    for (const off of this.#listeners) off();
+    for (const entry of [...this.#tasks.values()]) this.#settle(entry, () => entry.handle.reject(Tsp2pError.CLOSED('the cluster connection'), 'cancelled'));
+  }
+}
+

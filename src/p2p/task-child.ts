@@ -1,0 +1,160 @@
+/**
+ * One worker slot: a child process that runs tasks one at a time, each in a fresh vm context (made ahead of
+ * time while the slot is idle: creating one costs ~0.3 ms). Output, displays and p2p.emit() go to the parent
+ * as they happen; the completion value (awaited if it is a promise) or the error comes last. A task that
+ * hangs or is cancelled is the parent's to end: it kills this process and starts another.
+ */
+import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { types } from 'node:util';
+import vm from 'node:vm';
+import { captureProcessOutput } from '../engine/capture.js';
+import { createDisplay } from '../engine/display.js';
+import { inspectValue } from '../engine/mime.js';
+import type { ChildReport, ChildRun } from './task-messages.js';
+import { fromWire, toWire } from './values.js';
+
+const send = (report: ChildReport) => process.send?.(report);
+const workerName = `${process.env.TSP2P_WORKER_USER ?? 'worker'}@${hostname()}`;
+let current: string | null = null;
+
+captureProcessOutput((name, text) => {
+  if (current) send({ type: 'stream', id: current, name, text });
+});
+const display = createDisplay(() => ({
+  display: (data, metadata, options) => {
+    if (current) send({ type: 'display', id: current, json: JSON.stringify({ data, metadata, displayId: options.displayId, update: options.update === true }) });
+  },
+  clear: (wait) => {
+    if (current) send({ type: 'display', id: current, json: JSON.stringify({ clear: true, wait }) });
+  },
+}));
+
+/** Node's globals a task may use; a fresh context has only the language's built-ins. */
+const NODE_GLOBALS = [
+  'process', 'Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'structuredClone', 'atob', 'btoa',
+  'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'performance', 'fetch', 'Headers', 'Request', 'Response',
+  'Blob', 'crypto', 'queueMicrotask', 'console', 'WebAssembly',
+] as const;
+
+type TimerKind = 'timeout' | 'interval' | 'immediate';
+
+/** Timers a task starts are cleared when it ends, so nothing it left behind runs into the next task. */
+function timers(registry: Set<{ kind: TimerKind; handle: unknown }>) {
+  const track = <A extends unknown[], H>(kind: TimerKind, start: (...args: A) => H) => (...args: A): H => {
+    const handle = start(...args);
+    registry.add({ kind, handle });
+    return handle;
+  };
+  return {
+    setTimeout: track('timeout', setTimeout as (...a: unknown[]) => NodeJS.Timeout),
+    setInterval: track('interval', setInterval as (...a: unknown[]) => NodeJS.Timeout),
+    setImmediate: track('immediate', setImmediate as (...a: unknown[]) => NodeJS.Immediate),
+    clearTimeout,
+    clearInterval,
+    clearImmediate,
+  };
+}
+
+function clearAll(registry: Set<{ kind: TimerKind; handle: unknown }>): void {
+  for (const { kind, handle } of registry) {
+    if (kind === 'immediate') clearImmediate(handle as NodeJS.Immediate);
+    else clearTimeout(handle as NodeJS.Timeout);
+  }
+  registry.clear();
+}
+
+interface Prepared {
+  context: vm.Context;
+  timers: Set<{ kind: TimerKind; handle: unknown }>;
+}
+
+const taskRequire = createRequire(path.join(process.cwd(), '__tsp2p_task__.js'));
+
+function prepare(): Prepared {
+  const registry = new Set<{ kind: TimerKind; handle: unknown }>();
+  const sandbox: Record<string, unknown> = { ...timers(registry), require: taskRequire, display };
+  for (const name of NODE_GLOBALS) if (name in globalThis) sandbox[name] = (globalThis as Record<string, unknown>)[name];
+  const context = vm.createContext(sandbox, { name: 'tsp2p task' });
+  return { context, timers: registry };
+}
+
+let spare: Prepared | null = null;
+function prepareSoon(): void {
+  setImmediate(() => {
+    spare ??= prepare();
+  });
+}
+
+/** The task's own frames only: the worker's machinery (vm, this file, Node internals) is noise to its author. */
+function taskStack(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line) || !/node:|task-child\.js|processTicksAndRejections/.test(line))
+    .join('\n');
+}
+
+function errorJson(thrown: unknown): string {
+  // Errors made inside the task's context are from another realm: `instanceof Error` is false for them.
+  if (types.isNativeError(thrown) || thrown instanceof Error) {
+    const error = thrown as Error;
+    return JSON.stringify({ ename: error.name || 'Error', evalue: error.message, stack: taskStack(error.stack ?? ''), worker: workerName });
+  }
+  return JSON.stringify({ ename: 'Uncaught', evalue: inspectValue(thrown), stack: '', worker: workerName });
+}
+
+async function run(task: ChildRun): Promise<void> {
+  const started = performance.now();
+  const prepared = spare ?? prepare();
+  spare = null;
+  current = task.id;
+  try {
+    const globals = fromWire({ json: task.json, buffers: task.buffers }) as Record<string, unknown>;
+    const sandbox = prepared.context as Record<string, unknown>;
+    for (const [name, value] of Object.entries(globals ?? {})) sandbox[name] = value;
+    // Code converted by the kernel reads earlier cells' names as exports.NAME.
+    sandbox.exports = { ...globals };
+    sandbox.p2p = {
+      worker: workerName,
+      taskId: task.id,
+      emit: (data: unknown) => {
+        const wire = toWire(data);
+        send({ type: 'emit', id: task.id, json: wire.json, buffers: wire.buffers });
+      },
+    };
+    let value: unknown = vm.runInContext(task.code, prepared.context, { filename: task.filename });
+    if (value && typeof (value as { then?: unknown }).then === 'function') value = await value;
+    let wire;
+    try {
+      wire = toWire(value);
+    } catch (err) {
+      throw new TypeError(`the task's value cannot be sent back: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    send({ type: 'result', id: task.id, json: wire.json, buffers: wire.buffers, ms: Math.round(performance.now() - started) });
+  } catch (err) {
+    send({ type: 'error', id: task.id, json: errorJson(err) });
+  } finally {
+    clearAll(prepared.timers);
+    current = null;
+    prepareSoon();
+  }
+}
+
+// A task's stray exception or rejection is reported against it (if it is still running), never fatal.
+process.on('uncaughtException', (err) => {
+  if (current) send({ type: 'error', id: current, json: errorJson(err) });
+});
+process.on('unhandledRejection', (reason) => {
+  if (current) send({ type: 'error', id: current, json: errorJson(reason) });
+});
+
+let queue: Promise<void> = Promise.resolve();
+process.on('message', (message: ChildRun) => {
+  if (message?.type !== 'run') return;
+  queue = queue.then(() => run(message));
+});
+process.on('disconnect', () => process.exit(0));
+
+spare = prepare();
+send({ type: 'ready', pid: process.pid });

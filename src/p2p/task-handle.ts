@@ -1,0 +1,99 @@
+/**
+ * A task submitted to the cluster: awaitable (it is a PromiseLike of the task's value), cancellable, with
+ * events for what streams back while it runs. The value or error is delivered once, whatever re-runs happen.
+ */
+import { EventEmitter } from 'node:events';
+import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
+
+export type TaskStatus = 'queued' | 'sent' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface WorkerInfo {
+  /** Session key (hex): unique per worker process. */
+  id: string;
+  user: string;
+  host: string;
+  slots: number;
+  running: number;
+  queued: number;
+  done: number;
+  versions: Record<string, string>;
+}
+
+export interface TaskSpec {
+  /** JavaScript; the value of its last statement (awaited if a promise) is the result. */
+  code: string;
+  globals?: Record<string, unknown>;
+  timeoutMs?: number;
+  /** Run only on this worker: its id (or a prefix), user, or user@host. */
+  worker?: string;
+  /** Re-runs allowed when a worker vanishes mid-task (default 3 attempts in all). */
+  maxAttempts?: number;
+}
+
+export type DisplayEvent = { data: MimeBundle; metadata: JsonObject; displayId?: string; update: boolean } | { clear: true; wait: boolean };
+
+interface TaskEvents {
+  status: [TaskStatus];
+  started: [WorkerInfo];
+  stream: ['stdout' | 'stderr', string];
+  display: [DisplayEvent];
+  emit: [unknown];
+}
+
+export class TaskHandle extends EventEmitter<TaskEvents> implements PromiseLike<unknown> {
+  status: TaskStatus = 'queued';
+  worker: WorkerInfo | null = null;
+  attempts = 0;
+  /** Milliseconds the task ran on its worker, once done. */
+  ms = 0;
+  readonly result: Promise<unknown>;
+  #resolve!: (value: unknown) => void;
+  #reject!: (err: Error) => void;
+  #settled = false;
+
+  constructor(
+    readonly id: string,
+    readonly spec: TaskSpec,
+    private readonly onCancel: (handle: TaskHandle) => void,
+  ) {
+    super();
+    this.result = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // Whoever awaits sees the error; nobody awaiting must not crash the process.
+    this.result.catch(() => {});
+  }
+
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  setStatus(status: TaskStatus): void {
+    if (this.#settled || this.status === status) return;
+    this.status = status;
+    this.emit('status', status);
+  }
+
+  resolve(value: unknown): void {
+    if (this.#settled) return;
+    this.setStatus('done');
+    this.#settled = true;
+    this.#resolve(value);
+  }
+
+  reject(err: Error, status: TaskStatus = 'failed'): void {
+    if (this.#settled) return;
+    this.setStatus(status);
+    this.#settled = true;
+    this.#reject(err);
+  }
+
+  cancel(): void {
+    if (!this.#settled) this.onCancel(this);
+  }
+
+  then<T1 = unknown, T2 = never>(onfulfilled?: ((value: unknown) => T1 | PromiseLike<T1>) | null, onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null): Promise<T1 | T2> {
+    return this.result.then(onfulfilled, onrejected);
+  }
+}

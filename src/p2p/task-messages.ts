@@ -1,0 +1,19 @@
+/** Messages between a worker and its slot processes (Node IPC, 'advanced' serialization: Buffers pass as bytes). */
+
+export interface ChildRun {
+  type: 'run';
+  id: string;
+  code: string;
+  /** How the task's code is named in stack traces. */
+  filename: string;
+  json: string;
+  buffers: Buffer[];
+}
+
+export type ChildReport =
+  | { type: 'ready'; pid: number }
+  | { type: 'stream'; id: string; name: 'stdout' | 'stderr'; text: string }
+  | { type: 'display'; id: string; json: string }
+  | { type: 'emit'; id: string; json: string; buffers: Buffer[] }
+  | { type: 'result'; id: string; json: string; buffers: Buffer[]; ms: number }
+  | { type: 'error'; id: string; json: string };

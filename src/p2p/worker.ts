@@ -1,0 +1,220 @@
+/**
+ * The worker: takes `task` frames from clients, queues them per client and serves the queues in turn (so
+ * clients sharing a worker get fair shares), runs each on a free slot, and streams the slot's reports back.
+ * Timeouts and cancels kill only that task's slot process; a client that disconnects takes its tasks along.
+ * Every second it tells clients with work here how loaded it is, which doubles as a liveness signal.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { createLogger } from '../log.js';
+import type { PeerNetwork, Peer } from './peer-network.js';
+import type { Frame, FrameName } from './protocol.js';
+import { Slot } from './slot.js';
+import type { ChildReport } from './task-messages.js';
+
+const log = createLogger('worker');
+const HEARTBEAT_MS = 1_000;
+
+export interface WorkerOptions {
+  network: PeerNetwork;
+  slots: number;
+  cwd?: string;
+  sandbox?: boolean;
+}
+
+interface Task {
+  key: string;
+  peer: Peer;
+  frame: Frame<'task'>;
+}
+
+interface Running extends Task {
+  slot: Slot;
+  timer: NodeJS.Timeout | null;
+}
+
+interface WorkerEvents {
+  started: [Task];
+  finished: [Task, 'ok' | 'error'];
+}
+
+export class WorkerService extends EventEmitter<WorkerEvents> {
+  readonly slots: Slot[];
+  /** How errors name this worker: user@host. */
+  readonly name: string;
+  done = 0;
+  #queues = new Map<string, Task[]>();
+  #turn: string[] = [];
+  #running = new Map<string, Running>();
+  #heartbeat: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(private readonly options: WorkerOptions) {
+    super();
+    this.name = `${options.network.identity.name}@${hostname()}`;
+    const env = { ...process.env, TSP2P_WORKER_USER: options.network.identity.name };
+    this.slots = Array.from({ length: options.slots }, (_, index) => {
+      const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env });
+      slot.on('report', (report) => this.#report(report));
+      slot.on('died', (taskId, reason) => taskId && this.#fail(taskId, 'WorkerError', `the task's process died (${reason})`));
+      return slot;
+    });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.ready()));
+    const network = this.options.network;
+    network.on('frame', (peer, name, frame) => this.#frame(peer, name, frame));
+    network.on('close', (peer) => this.#dropPeer(peer));
+    network.on('peer', (peer) => peer.channel.send('load', this.load));
+    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  get load(): Frame<'load'> {
+    const queued = [...this.#queues.values()].reduce((n, q) => n + q.length, 0);
+    return { slots: this.slots.length, running: this.#running.size, queued, done: this.done };
+  }
+
+  #key(peer: Peer, id: string): string {
+    return `${peer.id}:${id}`;
+  }
+
+  #frame(peer: Peer, name: FrameName, frame: Frame<FrameName>): void {
+    if (name === 'task') this.#enqueue(peer, frame as Frame<'task'>);
+    else if (name === 'cancel') this.#cancel(this.#key(peer, (frame as Frame<'cancel'>).id));
+  }
+
+  #enqueue(peer: Peer, frame: Frame<'task'>): void {
+    const key = this.#key(peer, frame.id);
+    if (this.#closed || this.#running.has(key) || this.#queues.get(peer.id)?.some((t) => t.key === key)) return;
+    const queue = this.#queues.get(peer.id) ?? [];
+    if (queue.length === 0) this.#turn.push(peer.id);
+    queue.push({ key, peer, frame });
+    this.#queues.set(peer.id, queue);
+    this.#schedule();
+  }
+
+  /** Serves the clients' queues in turn, one task each, while slots are free. */
+  #schedule(): void {
+    for (const slot of this.slots) {
+      if (slot.busy) continue;
+      const next = this.#nextTask();
+      if (!next) return;
+      this.#start(slot, next);
+    }
+  }
+
+  #nextTask(): Task | undefined {
+    const peerId = this.#turn.shift();
+    if (peerId === undefined) return undefined;
+    const queue = this.#queues.get(peerId) ?? [];
+    const task = queue.shift();
+    if (queue.length > 0) this.#turn.push(peerId);
+    else this.#queues.delete(peerId);
+    return task;
+  }
+
+  #start(slot: Slot, task: Task): void {
+    const { frame } = task;
+    const running: Running = { ...task, slot, timer: null };
+    this.#running.set(task.key, running);
+    if (frame.timeoutMs > 0) {
+      running.timer = setTimeout(() => {
+        slot.kill();
+        this.#fail(task.key, 'TimeoutError', `the task ran longer than its timeout of ${frame.timeoutMs} ms and was stopped`);
+      }, frame.timeoutMs);
+    }
+    void slot.run({ type: 'run', id: task.key, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers });
+    task.peer.channel.send('started', { id: frame.id });
+    this.emit('started', task);
+  }
+
+  #report(report: ChildReport): void {
+    if (report.type === 'ready') return;
+    const running = this.#running.get(report.id);
+    if (!running) return;
+    const id = running.frame.id;
+    const channel = running.peer.channel;
+    switch (report.type) {
+      case 'stream':
+        channel.send('stream', { id, name: report.name, text: report.text });
+        break;
+      case 'display':
+        channel.send('display', { id, json: report.json });
+        break;
+      case 'emit':
+        channel.send('emit', { id, json: report.json, buffers: report.buffers.map((b) => Buffer.from(b)) });
+        break;
+      case 'result':
+        channel.send('result', { id, json: report.json, buffers: report.buffers.map((b) => Buffer.from(b)), ms: report.ms });
+        this.#finish(running, 'ok');
+        break;
+      case 'error':
+        channel.send('error', { id, json: report.json });
+        this.#finish(running, 'error');
+        break;
+    }
+  }
+
+  #finish(running: Running, outcome: 'ok' | 'error'): void {
+    if (running.timer) clearTimeout(running.timer);
+    this.#running.delete(running.key);
+    this.done += 1;
+    this.emit('finished', running, outcome);
+    this.#schedule();
+    if (this.#running.size === 0) running.peer.channel.send('load', this.load);
+  }
+
+  #fail(key: string, ename: string, evalue: string): void {
+    const running = this.#running.get(key);
+    if (!running) return;
+    running.peer.channel.send('error', { id: running.frame.id, json: JSON.stringify({ ename, evalue, stack: '', worker: this.name }) });
+    this.#finish(running, 'error');
+  }
+
+  #cancel(key: string): void {
+    const running = this.#running.get(key);
+    if (running) {
+      running.slot.kill();
+      this.#fail(key, 'CancelledError', 'the task was cancelled');
+      return;
+    }
+    for (const [peerId, queue] of this.#queues) {
+      const at = queue.findIndex((t) => t.key === key);
+      if (at < 0) continue;
+      const [task] = queue.splice(at, 1);
+      task?.peer.channel.send('error', { id: task.frame.id, json: JSON.stringify({ ename: 'CancelledError', evalue: 'the task was cancelled', stack: '', worker: this.name }) });
+      if (queue.length === 0) {
+        this.#queues.delete(peerId);
+        this.#turn = this.#turn.filter((p) => p !== peerId);
+      }
+    }
+  }
+
+  #dropPeer(peer: Peer): void {
+    this.#queues.delete(peer.id);
+    this.#turn = this.#turn.filter((p) => p !== peer.id);
+    for (const running of [...this.#running.values()]) {
+      if (running.peer.id !== peer.id) continue;
+      log.info(`${peer.hello.user} left: stopping its task`);
+      running.slot.kill();
+      if (running.timer) clearTimeout(running.timer);
+      this.#running.delete(running.key);
+    }
+    this.#schedule();
+  }
+
+  #beat(): void {
+    const load = this.load;
+    const busyPeers = new Set<Peer>([...this.#running.values()].map((r) => r.peer));
+    for (const queue of this.#queues.values()) for (const t of queue) busyPeers.add(t.peer);
+    for (const peer of busyPeers) peer.channel.send('load', load);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    await Promise.all(this.slots.map((s) => s.close()));
+  }
+}

@@ -1,0 +1,147 @@
+// Minimal types for the holepunch modules tsp2p uses (they ship none): only what is called here.
+
+declare module 'hypercore-crypto' {
+  export interface KeyPair {
+    publicKey: Buffer;
+    secretKey: Buffer;
+  }
+  const crypto: {
+    keyPair(seed?: Buffer): KeyPair;
+    sign(message: Buffer, secretKey: Buffer): Buffer;
+    verify(message: Buffer, signature: Buffer, publicKey: Buffer): boolean;
+    hash(data: Buffer | Buffer[]): Buffer;
+    randomBytes(n: number): Buffer;
+    discoveryKey(key: Buffer): Buffer;
+  };
+  export default crypto;
+}
+
+declare module 'hypercore-id-encoding' {
+  const ids: {
+    encode(key: Buffer): string;
+    decode(id: string | Buffer): Buffer;
+    normalize(id: string | Buffer): string;
+    isValid(id: string | Buffer): boolean;
+  };
+  export default ids;
+}
+
+declare module 'sodium-universal' {
+  const sodium: {
+    crypto_secretbox_NONCEBYTES: number;
+    crypto_secretbox_MACBYTES: number;
+    crypto_secretbox_KEYBYTES: number;
+    crypto_secretbox_easy(out: Buffer, message: Buffer, nonce: Buffer, key: Buffer): void;
+    crypto_secretbox_open_easy(out: Buffer, cipher: Buffer, nonce: Buffer, key: Buffer): boolean;
+    randombytes_buf(out: Buffer): void;
+  };
+  export default sodium;
+}
+
+declare module 'hyperdht' {
+  import type { EventEmitter } from 'node:events';
+  import type { Duplex } from 'node:stream';
+  import type { KeyPair } from 'hypercore-crypto';
+
+  export interface NodeAddress {
+    host: string;
+    port: number;
+  }
+
+  /** An end-to-end encrypted connection (a @hyperswarm/secret-stream). */
+  export interface SecretStream extends Duplex {
+    remotePublicKey: Buffer;
+    publicKey: Buffer;
+    isInitiator: boolean;
+    rawStream: { remoteHost?: string; remotePort?: number };
+    opened: Promise<boolean>;
+    setKeepAlive(ms: number): void;
+  }
+
+  export interface Server extends EventEmitter {
+    listen(keyPair: KeyPair): Promise<void>;
+    close(): Promise<void>;
+    relayAddresses: NodeAddress[];
+    publicKey: Buffer | null;
+  }
+
+  export interface QueryPeer {
+    publicKey: Buffer;
+    relayAddresses: NodeAddress[];
+  }
+
+  export interface Query extends AsyncIterable<{ peers: QueryPeer[] }> {
+    finished(): Promise<void>;
+    destroy(): void;
+  }
+
+  export interface DHTOptions {
+    bootstrap?: (string | NodeAddress)[];
+    keyPair?: KeyPair;
+    port?: number;
+    host?: string;
+    ephemeral?: boolean;
+    firewalled?: boolean;
+  }
+
+  export default class DHT extends EventEmitter {
+    constructor(options?: DHTOptions);
+    static keyPair(seed?: Buffer): KeyPair;
+    static bootstrapper(port: number, host: string, options?: { host?: string }): DHT;
+    defaultKeyPair: KeyPair;
+    destroyed: boolean;
+    ready(): Promise<void>;
+    address(): { host: string; port: number };
+    connect(remotePublicKey: Buffer, options?: { keyPair?: KeyPair; relayAddresses?: NodeAddress[] }): SecretStream;
+    createServer(
+      options: { firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean | Promise<boolean> },
+      onConnection?: (socket: SecretStream) => void,
+    ): Server;
+    announce(topic: Buffer, keyPair: KeyPair, relayAddresses?: NodeAddress[]): Query;
+    unannounce(topic: Buffer, keyPair: KeyPair): Promise<void>;
+    lookup(topic: Buffer): Query;
+    mutablePut(keyPair: KeyPair, value: Buffer, options?: { seq?: number }): Promise<{ seq: number }>;
+    mutableGet(publicKey: Buffer, options?: { latest?: boolean; seq?: number }): Promise<{ value: Buffer; seq: number } | null>;
+    destroy(options?: { force?: boolean }): Promise<void>;
+  }
+}
+
+declare module 'hyperdht/testnet.js' {
+  import type DHT from 'hyperdht';
+  export default function createTestnet(size?: number, options?: { host?: string; port?: number }): Promise<{ bootstrap: { host: string; port: number }[]; nodes: DHT[]; destroy(): Promise<void> }>;
+}
+
+declare module 'protomux' {
+  import type { Duplex } from 'node:stream';
+  export interface Encoding<T> {
+    preencode(state: unknown, value: T): void;
+    encode(state: unknown, value: T): void;
+    decode(state: unknown): T;
+  }
+  export interface Message<T> {
+    send(value: T): boolean;
+  }
+  export interface Channel {
+    open(handshake?: unknown): void;
+    close(): void;
+    closed: boolean;
+    opened: boolean;
+    addMessage<T>(options: { encoding: Encoding<T>; onmessage?: (value: T) => void }): Message<T>;
+    cork(): void;
+    uncork(): void;
+  }
+  export default class Protomux {
+    static from(stream: Duplex): Protomux;
+    createChannel(options: {
+      protocol: string;
+      id?: Buffer | null;
+      handshake?: Encoding<unknown>;
+      unique?: boolean;
+      onopen?: (handshake: unknown) => void | Promise<void>;
+      onclose?: () => void;
+      ondestroy?: () => void;
+    }): Channel;
+    cork(): void;
+    uncork(): void;
+  }
+}
