@@ -54,7 +54,8 @@ export class Tsp2pError extends Error {
   static HOST_UNREACHABLE(cluster: string, cause?: unknown): Tsp2pError {
     return new Tsp2pError(
       'HOST_UNREACHABLE',
-      `could not reach the host of ${cluster} and no roster for it is stored here: is \`tsp2p host\` running?`,
+      `could not reach the host of ${cluster} and no roster for it is stored here: is \`tsp2p host\` running?` +
+        (cause ? ` (${cause instanceof Error ? ((cause as { code?: string }).code ?? cause.message) : String(cause)})` : ''),
       { cause },
     );
   }
@@ -69,8 +70,9 @@ export class Tsp2pError extends Error {
   static NOT_JOINED(): Tsp2pError {
     return new Tsp2pError('NOT_JOINED', 'not joined to a cluster: run `%p2p join OWNER/NAME` (or `%p2p join` for your personal cluster)');
   }
-  static NO_WORKERS(cluster: string, ms: number): Tsp2pError {
-    return new Tsp2pError('NO_WORKERS', `no worker of ${cluster} became available within ${ms} ms: start one with \`tsp2p worker --cluster=${cluster}\``);
+  static NO_WORKERS(cluster: string, ms: number, worker?: string): Tsp2pError {
+    const which = worker ? ` matching "${worker}"` : '';
+    return new Tsp2pError('NO_WORKERS', `no worker of ${cluster}${which} became available within ${ms} ms: start one with \`tsp2p worker --cluster=${cluster}\``);
   }
   static TASK_TIMEOUT(ms: number): Tsp2pError {
     return new Tsp2pError('TASK_TIMEOUT', `task exceeded its timeout of ${ms} ms and was stopped`);

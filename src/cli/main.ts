@@ -4,14 +4,26 @@ import { Tsp2pError } from '../errors.js';
 import { helpText, parseCommand } from '../options.js';
 import { version } from '../version.js';
 import type { Command } from './command.js';
+import { execCommand, joinCommand, statusCommand, workerCommand } from './cluster-commands.js';
+import { dhtCommand } from './dht-command.js';
+import { hostCommand } from './host-command.js';
+import { friendsCommand, idCommand } from './id-command.js';
 import { installCommand } from './install-command.js';
 import { kernelCommand } from './kernel-command.js';
 import { runCommand } from './run-command.js';
 
 const commands: Record<string, Command> = {
-  kernel: kernelCommand,
   install: installCommand,
+  kernel: kernelCommand,
   run: runCommand,
+  id: idCommand,
+  friends: friendsCommand,
+  host: hostCommand,
+  join: joinCommand,
+  worker: workerCommand,
+  status: statusCommand,
+  exec: execCommand,
+  dht: dhtCommand,
 };
 
 function overview(): string {

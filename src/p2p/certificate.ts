@@ -9,7 +9,7 @@
 import crypto, { type KeyPair } from 'hypercore-crypto';
 import sodium from 'sodium-universal';
 import { Tsp2pError } from '../errors.js';
-import { c, decode, encode, key32, sig64, struct } from './codec.js';
+import { bytes, c, decode, encode, key32, sig64, struct } from './codec.js';
 
 const SIGNING_PREFIX = Buffer.from('tsp2p/session/v1\0');
 export const CERTIFICATE_LIFETIME_MS = 24 * 3_600_000;
@@ -43,19 +43,26 @@ function unseal(box: Buffer, key: Buffer): Buffer | null {
   return sodium.crypto_secretbox_open_easy(plain, box.subarray(n), box.subarray(0, n), key) ? plain : null;
 }
 
-/** The sealed certificate a process publishes under its session key. */
-export function issueCertificate(identity: KeyPair, session: Buffer, cluster: Buffer, certificateKey: Buffer, now = Date.now()): Buffer {
+const recordEncoding = c.array(bytes);
+
+/**
+ * The record a process publishes under its session key: its certificate sealed once per key it is valid
+ * under (during a change of secret, peers that still hold the previous one must be able to verify it too).
+ */
+export function issueCertificate(identity: KeyPair, session: Buffer, cluster: Buffer, certificateKeys: Buffer[], now = Date.now()): Buffer {
   const body: Certificate = { identity: identity.publicKey, session, cluster, expires: now + CERTIFICATE_LIFETIME_MS };
   const signature = crypto.sign(signedPart(body), identity.secretKey);
-  return seal(encode(certificateEncoding, { body, signature }), certificateKey);
+  const plain = encode(certificateEncoding, { body, signature });
+  return encode(recordEncoding, certificateKeys.map((key) => seal(plain, key)));
 }
 
 /**
  * Opens a sealed certificate found under `session`; returns it when it is sealed with one of `keys`, is for
  * this session and cluster, unexpired, and signed by its identity. Membership is the caller's check.
  */
-export function openCertificate(box: Buffer, session: Buffer, cluster: Buffer, keys: Buffer[], now = Date.now()): Certificate {
-  const plain = keys.map((k) => unseal(box, k)).find((p): p is Buffer => p !== null);
+export function openCertificate(record: Buffer, session: Buffer, cluster: Buffer, keys: Buffer[], now = Date.now()): Certificate {
+  const boxes = decode(recordEncoding, record, 'certificate record');
+  const plain = boxes.flatMap((box) => keys.map((k) => unseal(box, k))).find((p): p is Buffer => p !== null);
   if (!plain) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is not sealed for this cluster');
   const { body, signature } = decode(certificateEncoding, plain, 'certificate');
   if (!body.session.equals(session)) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is for another session key');

@@ -9,7 +9,7 @@ import { Tsp2pError } from '../errors.js';
 import { openNode, type ClusterNode } from './node.js';
 import { ROLE } from './protocol.js';
 import type { OpenedRoster } from './roster.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, workerMatches } from './scheduler.js';
 import { TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
 import { WorkerService } from './worker.js';
 
@@ -53,11 +53,11 @@ export class Cluster {
     return this.#scheduler.workers();
   }
 
-  /** Resolves once at least `count` workers are connected. */
-  async waitForWorkers(count = 1, timeoutMs = 15_000): Promise<WorkerInfo[]> {
+  /** Resolves once at least `count` workers (answering to `worker`, if given) are connected. */
+  async waitForWorkers(count = 1, timeoutMs = 15_000, worker?: string): Promise<WorkerInfo[]> {
     const deadline = Date.now() + timeoutMs;
-    while (this.workers().length < count) {
-      if (Date.now() > deadline) throw Tsp2pError.NO_WORKERS(this.label, timeoutMs);
+    while (this.workers().filter((w) => workerMatches(w, worker)).length < count) {
+      if (Date.now() > deadline) throw Tsp2pError.NO_WORKERS(this.label, timeoutMs, worker);
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -73,9 +73,11 @@ export class Cluster {
 
   run(spec: TaskSpec): TaskHandle {
     const handle = this.#scheduler.submit(spec);
-    if (this.workers().length === 0) {
+    const matching = () => this.workers().some((w) => workerMatches(w, spec.worker));
+    if (!matching()) {
+      // Wait a while for a worker that can take it; then say so rather than wait forever.
       const timer = setTimeout(() => {
-        if (handle.status === 'queued' && this.workers().length === 0) this.#scheduler.abort(handle, Tsp2pError.NO_WORKERS(this.label, this.#noWorkerTimeoutMs), 'failed');
+        if (handle.status === 'queued' && !matching()) this.#scheduler.abort(handle, Tsp2pError.NO_WORKERS(this.label, this.#noWorkerTimeoutMs, spec.worker), 'failed');
       }, this.#noWorkerTimeoutMs);
       timer.unref();
       void handle.result.finally(() => clearTimeout(timer)).catch(() => {});
@@ -97,14 +99,24 @@ export interface WorkerProcess {
 
 /** Joins as a worker with `slots` slot processes (what `tsp2p worker` runs). */
 export async function startWorker(options: { cluster?: string | undefined; bootstrap?: string | undefined; slots: number; sandbox?: boolean; cwd?: string }): Promise<WorkerProcess> {
-  const node = await openNode({ cluster: options.cluster, bootstrap: options.bootstrap, roles: ROLE.worker, slots: options.slots });
-  const worker = new WorkerService({ network: node.network, slots: options.slots, sandbox: options.sandbox === true, ...(options.cwd ? { cwd: options.cwd } : {}) });
-  await worker.start();
+  let worker: WorkerService | null = null;
+  const node = await openNode({
+    cluster: options.cluster,
+    bootstrap: options.bootstrap,
+    roles: ROLE.worker,
+    slots: options.slots,
+    setup: (network) => {
+      worker = new WorkerService({ network, slots: options.slots, sandbox: options.sandbox === true, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    },
+  });
+  if (!worker) throw new Error('worker was not set up');
+  const service: WorkerService = worker;
+  await service.ready();
   return {
     node,
-    worker,
+    worker: service,
     async close() {
-      await worker.close();
+      await service.close();
       await node.close();
     },
   };

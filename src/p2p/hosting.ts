@@ -33,6 +33,8 @@ export interface HostedCluster {
   durationMs: number;
   /** base64 of the signed roster */
   roster: string;
+  /** base64 of the roster before the last change of secret: the host visits its topic for a while. */
+  previous?: string;
 }
 
 export function hostedFile(name: string): string {
@@ -49,6 +51,10 @@ export function saveHosted(hosted: HostedCluster): void {
 
 export function rosterOf(hosted: HostedCluster): OpenedRoster {
   return openRoster(Buffer.from(hosted.roster, 'base64'));
+}
+
+export function previousRosterOf(hosted: HostedCluster): OpenedRoster | null {
+  return hosted.previous ? openRoster(Buffer.from(hosted.previous, 'base64')) : null;
 }
 
 /** Signs the hosted cluster's roster anew (seq + 1, fresh expiry) and stores it. */
@@ -104,6 +110,7 @@ export function planHosting(me: Identity, name: string, users: string[], duratio
     secret: previous && removed.length === 0 ? previous.secret : crypto.randomBytes(32).toString('hex'),
     durationMs,
     roster: '',
+    ...(previous && removed.length > 0 ? { previous: previous.roster } : previous?.previous ? { previous: previous.previous } : {}),
   };
   const roster = resign(hosted, me, now);
   return { hosted, roster, added, removed, invites: invites.map((i) => ({ name: i.name, code: inviteCode(me.keyPair.publicKey, Buffer.from(i.seed, 'hex')) })) };

@@ -19,6 +19,8 @@ import { request } from './rpc.js';
 
 const log = createLogger('node');
 const HOST_TIMEOUT_MS = 15_000;
+/** How often a running member asks the host for a newer roster (revocations reach it even if it missed the push). */
+const HOST_CHECK_MS = 5 * 60_000;
 
 /** `host:port[,host:port...]`; undefined means the public DHT. */
 export function parseBootstrap(text: string | undefined): NodeAddress[] | undefined {
@@ -37,6 +39,8 @@ export interface NodeOptions {
   roles: number;
   slots?: number;
   invite?: string | undefined;
+  /** Called with the network before it starts, so listeners miss no early peer or frame. */
+  setup?: (network: PeerNetwork) => void;
 }
 
 export interface ClusterNode {
@@ -95,12 +99,18 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
     if (isExpired(roster)) throw Tsp2pError.BAD_ROSTER(`the roster of ${ref.label} expired: ask its host to run \`tsp2p host\` again`);
     if (!isMember(roster, identity.keyPair.publicKey)) throw Tsp2pError.NOT_A_MEMBER(ref.label);
     const network = new PeerNetwork({ dht, identity, roster, roles: options.roles, ...(options.slots ? { slots: options.slots } : {}), onRoster: storeRoster });
+    options.setup?.(network);
     await network.start();
-    if (fromStore) {
-      // A newer roster may wait at the host (new members, a new secret): adopt it if the host answers.
+    // A newer roster may wait at the host (new members, a new secret): adopt it when the host answers.
+    const checkHost = () =>
       fetchRosterFromHost(dht, identity, ref, HOST_TIMEOUT_MS)
         .then((fresh) => network.adoptRoster(fresh.bytes))
         .catch((err: unknown) => log.debug(`host of ${ref.label} not reached: ${messageOf(err)}`));
+    let hostCheck: NodeJS.Timeout | null = null;
+    if (!isPersonal(ref, identity)) {
+      if (fromStore) void checkHost();
+      hostCheck = setInterval(() => void checkHost(), HOST_CHECK_MS);
+      hostCheck.unref();
     }
     return {
       dht,
@@ -108,6 +118,7 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
       ref,
       network,
       async close() {
+        if (hostCheck) clearInterval(hostCheck);
         await network.stop();
         await dht.destroy();
       },

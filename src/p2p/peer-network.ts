@@ -51,6 +51,8 @@ export interface NetworkOptions {
   slots?: number;
   /** Called with each newer roster adopted (to store it). */
   onRoster?: (roster: OpenedRoster) => void;
+  /** Rosters with earlier secrets whose topics to visit for a while (a host that just changed secret). */
+  previous?: OpenedRoster[];
 }
 
 interface NetworkEvents {
@@ -66,7 +68,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   readonly dht: DHT;
   readonly identity: Identity;
   #roster: OpenedRoster;
-  #certificateKeys: { key: Buffer; until: number }[];
+  /** The secrets this process answers to: the roster's, and earlier ones until their grace ends. */
+  #secrets: { roster: OpenedRoster; until: number }[];
   #certificateSeq = 0;
   #verified = new Map<string, { identity: Buffer; expires: number }>();
   #rejected = new Map<string, number>();
@@ -84,7 +87,15 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.dht = options.dht;
     this.identity = options.identity;
     this.#roster = options.roster;
-    this.#certificateKeys = [{ key: certificateKeyOf(options.roster), until: Infinity }];
+    const graceEnds = Date.now() + ROTATION_GRACE_MS;
+    this.#secrets = [{ roster: options.roster, until: Infinity }, ...(options.previous ?? []).map((roster) => ({ roster, until: graceEnds }))];
+  }
+
+  /** Active secrets, current first; expired graces are dropped here. */
+  #activeSecrets(): OpenedRoster[] {
+    const now = Date.now();
+    this.#secrets = this.#secrets.filter((s) => s.until > now);
+    return this.#secrets.map((s) => s.roster);
   }
 
   get roster(): OpenedRoster {
@@ -116,8 +127,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   }
 
   async #publishCertificate(): Promise<void> {
-    const sealed = issueCertificate(this.identity.keyPair, this.session.publicKey, this.#cluster, certificateKeyOf(this.#roster));
-    await this.dht.mutablePut(this.session, sealed, { seq: this.#certificateSeq++ });
+    const keys = this.#activeSecrets().map(certificateKeyOf);
+    const record = issueCertificate(this.identity.keyPair, this.session.publicKey, this.#cluster, keys);
+    await this.dht.mutablePut(this.session, record, { seq: this.#certificateSeq++ });
   }
 
   /** Looks for peers now (and then on the back-off schedule again). */
@@ -134,13 +146,15 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.#discovering = (async () => {
       try {
         const seen = new Set<string>();
-        const query = this.dht.announce(topicOf(this.#roster), this.session, this.#server?.relayAddresses ?? []);
-        for await (const data of query) {
-          for (const peer of data.peers) {
-            const id = peer.publicKey.toString('hex');
-            if (seen.has(id)) continue;
-            seen.add(id);
-            this.#connectTo(peer);
+        for (const roster of this.#activeSecrets()) {
+          const query = this.dht.announce(topicOf(roster), this.session, this.#server?.relayAddresses ?? []);
+          for await (const data of query) {
+            for (const peer of data.peers) {
+              const id = peer.publicKey.toString('hex');
+              if (seen.has(id)) continue;
+              seen.add(id);
+              this.#connectTo(peer);
+            }
           }
         }
       } catch (err) {
@@ -163,7 +177,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     const cached = this.#verified.get(id);
     if (cached && cached.expires > now) return isMember(this.#roster, cached.identity) ? cached.identity : null;
     if ((this.#rejected.get(id) ?? 0) > now) return null;
-    const keys = this.#certificateKeys.filter((k) => k.until > now).map((k) => k.key);
+    const keys = this.#activeSecrets().map(certificateKeyOf);
     for (const latest of [false, true]) {
       try {
         const record = await this.dht.mutableGet(session, { latest });
@@ -255,8 +269,10 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     const lower = Buffer.compare(this.session.publicKey, socket.remotePublicKey) < 0 ? this.session.publicKey : socket.remotePublicKey;
     const openedBy = (s: SecretStream) => (s.isInitiator ? this.session.publicKey : s.remotePublicKey);
     if (openedBy(socket).equals(lower) && !openedBy(existing.socket).equals(lower)) {
+      // The replaced connection is gone: say so, so users of it (in-flight tasks) move to the new one.
       this.#peers.delete(id);
       existing.socket.destroy();
+      this.emit('close', existing);
       return true;
     }
     return false;
@@ -292,13 +308,14 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     return true;
   }
 
-  /** A new secret: a new topic and certificate key. Peers still on the old key get a grace period. */
+  /**
+   * A new secret: a new topic and certificate key. The old topic is still visited for a grace period, so
+   * members that have not heard yet meet us there and receive the new roster in our hello.
+   */
   async #rotate(previous: OpenedRoster): Promise<void> {
-    const now = Date.now();
-    this.#certificateKeys = [{ key: certificateKeyOf(this.#roster), until: Infinity }, { key: certificateKeyOf(previous), until: now + ROTATION_GRACE_MS }];
+    this.#secrets = [{ roster: this.#roster, until: Infinity }, { roster: previous, until: Date.now() + ROTATION_GRACE_MS }, ...this.#secrets.slice(1)];
     try {
       await this.#publishCertificate();
-      void this.dht.unannounce(topicOf(previous), this.session).catch(() => {});
       this.refresh();
     } catch (err) {
       log.warn(`moving to the new topic: ${messageOf(err)}`);
@@ -315,7 +332,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     if (this.#discoveryTimer) clearTimeout(this.#discoveryTimer);
     if (this.#certificateTimer) clearInterval(this.#certificateTimer);
     for (const peer of this.#peers.values()) peer.socket.destroy();
-    await Promise.race([this.dht.unannounce(topicOf(this.#roster), this.session).catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
+    const unannounce = Promise.all(this.#activeSecrets().map((r) => this.dht.unannounce(topicOf(r), this.session).catch(() => {})));
+    await Promise.race([unannounce, new Promise((r) => setTimeout(r, 1_000))]);
     await this.#server?.close().catch(() => {});
   }
 }

@@ -32,6 +32,12 @@ interface Entry {
   worker: WorkerState | null;
 }
 
+/** Whether a worker answers to `wanted`: its id (or a prefix), its user, or user@host; anything when unset. */
+export function workerMatches(info: WorkerInfo, wanted: string | undefined): boolean {
+  if (!wanted) return true;
+  return info.id.startsWith(wanted) || info.user === wanted || `${info.user}@${info.host}` === wanted;
+}
+
 export class Scheduler {
   #workers = new Map<string, WorkerState>();
   #pending: Entry[] = [];
@@ -98,9 +104,7 @@ export class Scheduler {
   }
 
   #matches(worker: WorkerState, wanted: string | undefined): boolean {
-    if (!wanted) return true;
-    const { info } = worker;
-    return info.id.startsWith(wanted) || info.user === wanted || `${info.user}@${info.host}` === wanted;
+    return workerMatches(worker.info, wanted);
   }
 
   /** Room at a worker: its pipeline minus what is in flight there, ours and (as it last said) others'. */
@@ -129,6 +133,8 @@ export class Scheduler {
     const { handle } = entry;
     handle.attempts += 1;
     entry.worker = worker;
+    // Silence counts from when we start waiting on this worker, not from its last (idle) word.
+    if (worker.inflight.size === 0) worker.lastHeard = Date.now();
     worker.inflight.add(handle.id);
     handle.worker = { ...worker.info };
     handle.setStatus('sent');

@@ -59,16 +59,18 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
       slot.on('died', (taskId, reason) => taskId && this.#fail(taskId, 'WorkerError', `the task's process died (${reason})`));
       return slot;
     });
-  }
-
-  async start(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.ready()));
-    const network = this.options.network;
+    // Listening starts now, before the network does: a task that arrives while slots start waits for them.
+    const network = options.network;
     network.on('frame', (peer, name, frame) => this.#frame(peer, name, frame));
     network.on('close', (peer) => this.#dropPeer(peer));
     network.on('peer', (peer) => peer.channel.send('load', this.load));
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
     this.#heartbeat.unref();
+  }
+
+  /** Resolves when every slot process is up. */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.ready()));
   }
 
   get load(): Frame<'load'> {

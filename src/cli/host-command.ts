@@ -1,0 +1,55 @@
+/** `tsp2p host`: say who may use one of your clusters, and serve that list while running. */
+import { Tsp2pError } from '../errors.js';
+import type { Command } from './command.js';
+import { bootstrapOption, say, str, untilSignal } from './common.js';
+
+export const hostCommand: Command = {
+  spec: {
+    name: 'tsp2p host',
+    summary: 'Host one of your clusters: sign who may use it and hand that roster to members. No task traffic passes through the host.',
+    options: [
+      { name: 'cluster', type: 'string', placeholder: 'YOU/NAME', description: 'the cluster, owned by you (e.g. alice/friends)' },
+      { name: 'users', type: 'list', placeholder: 'A,B,...', description: 'who may use it (names from your friends book); unknown names get invite codes' },
+      { name: 'duration', type: 'duration', placeholder: 'D', description: 'how long the roster stays valid without the host (default 14d)' },
+      bootstrapOption,
+    ],
+    epilog: [
+      'Re-run with a shorter --users list to revoke access; it takes effect on every connected peer at once.',
+      'Example: tsp2p host --users=bob,carol,diana --cluster=alice/friends',
+    ],
+  },
+  async run({ options }) {
+    const { loadIdentity } = await import('../p2p/identity.js');
+    const { planHosting } = await import('../p2p/hosting.js');
+    const { HostService } = await import('../p2p/host.js');
+    const { parseBootstrap } = await import('../p2p/node.js');
+    const { default: DHT } = await import('hyperdht');
+    const me = loadIdentity();
+    const cluster = str(options.cluster);
+    if (!cluster) throw Tsp2pError.USAGE('tsp2p host needs --cluster=YOU/NAME (and --users=...)');
+    const [owner, name] = cluster.split('/');
+    if (!owner || !name) throw Tsp2pError.BAD_CLUSTER_NAME(cluster);
+    if (owner !== me.name) throw Tsp2pError.USAGE(`you can only host your own clusters: ${me.name}/${name}, not ${cluster} (your name is ${me.name}; change it with \`tsp2p id --name\`)`);
+    const users = Array.isArray(options.users) ? options.users : [];
+    const plan = planHosting(me, name, users, typeof options.duration === 'number' ? options.duration : undefined);
+    const members = plan.hosted.members.map((m) => m.name);
+    say(`hosting ${cluster}: members ${[me.name, ...members].join(', ')} (roster version ${plan.roster.seq}, valid until ${new Date(plan.roster.expires).toISOString()})`);
+    if (plan.removed.length) say(`removed ${plan.removed.join(', ')}: they lose access now (the cluster moves to a new secret topic)`);
+    for (const invite of plan.invites) {
+      say(`${invite.name} is not in your friends book. Send ${invite.name} this one-time invite:`);
+      say(`  tsp2p join ${cluster} --invite ${invite.code}`);
+      say(`  (or add their key with \`tsp2p friends add ${invite.name} KEY\` and host again)`);
+    }
+    const bootstrap = parseBootstrap(str(options.bootstrap));
+    const dht = new DHT(bootstrap ? { bootstrap } : {});
+    await dht.ready();
+    const host = new HostService(dht, me, name, { onJoined: (_c, who) => say(`${who} joined ${cluster} with an invite`) });
+    await host.start();
+    say(`host of ${cluster} is up (key ${me.key}); Ctrl-C stops it (members keep working meanwhile)`);
+    await untilSignal();
+    await host.close();
+    await dht.destroy();
+    say('host stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,133 @@
+// The cluster across real processes on a real (local) DHT: alice hosts alice/friends for bob, carol and diana;
+// bob and carol run workers; diana (and an outsider, eve) use it. Each has their own TSP2P_HOME.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { parentPid, Proc, skipUnlessNetns, World } from './helpers/cluster.mjs';
+
+describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns }, () => {
+  let world;
+  let host;
+  const workers = {};
+
+  before(async () => {
+    world = await World.create(['alice', 'bob', 'carol', 'diana', 'eve']);
+    host = await world.startHost(['bob', 'carol', 'diana']);
+    workers.bob = await world.startWorker('bob');
+    workers.carol = await world.startWorker('carol');
+  });
+  after(() => world?.stop());
+
+  const exec = (user, code, extra = []) => world.cli(user, ['exec', '--cluster=alice/friends', ...extra, code]);
+  const script = (user, name, args) => new Proc(spawn(process.execPath, [new URL(`./helpers/${name}`, import.meta.url).pathname, ...args], { env: world.env(user), stdio: ['ignore', 'pipe', 'pipe'] }), name);
+
+  test('exec returns the pid of a worker slot process', async () => {
+    const r = await exec('diana', 'process.pid');
+    assert.equal(r.code, 0, r.stderr);
+    const pid = Number(r.stdout.trim());
+    assert.ok([workers.bob.pid, workers.carol.pid].includes(parentPid(pid)), `pid ${pid} is not a slot of a worker`);
+  });
+
+  test('status lists both workers with user, host and slots', async () => {
+    const r = await world.cli('diana', ['status', '--cluster=alice/friends', '--json', '--wait', '3s']);
+    assert.equal(r.code, 0, r.stderr);
+    const status = JSON.parse(r.stdout);
+    assert.deepEqual(status.workers.map((w) => w.user).sort(), ['bob', 'carol']);
+    for (const w of status.workers) assert.equal(w.slots, 1);
+  });
+
+  test('streams arrive in order', async () => {
+    const r = await exec('diana', 'for (let i = 0; i < 200; i++) console.log(i); "end"');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 200), Array.from({ length: 200 }, (_, i) => String(i)));
+    assert.equal(lines[200], 'end');
+  });
+
+  test('a thrown error comes back with its remote stack and exit code 1', async () => {
+    const r = await exec('diana', 'function deep() { throw new TypeError("remote trouble") }\ndeep()');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /TypeError: remote trouble/);
+    assert.match(r.stderr, /at deep \(task-\w+\.js:1:\d+\)/);
+    assert.match(r.stderr, /on (bob|carol)@/);
+  });
+
+  test('a timeout kills only that task: the worker lives on and serves the next', async () => {
+    const r = await exec('diana', 'while (true) {}', ['--timeout', '500ms', '--worker', 'bob']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /TimeoutError: .*timeout of 500 ms/);
+    assert.equal(workers.bob.child.exitCode, null, 'the worker process is alive');
+    const next = await exec('diana', 'p2p.worker', ['--worker', 'bob']);
+    assert.equal(next.code, 0, next.stderr);
+    assert.match(next.stdout, /^bob@/);
+  });
+
+  test('forged and malformed frames are dropped; workers stay up and keep serving', async () => {
+    const proc = script('diana', 'forge-frames.mjs', ['alice/friends', '2']);
+    assert.equal(await proc.exited, 0, proc.stderr);
+    const report = JSON.parse(proc.stdout);
+    assert.equal(report.workers, 2);
+    assert.equal(report.value, 42);
+    for (const w of [workers.bob, workers.carol]) {
+      assert.equal(w.child.exitCode, null);
+      await w.waitFor('dropped a malformed frame');
+      await w.waitFor('ignored a roster');
+    }
+  });
+
+  test('a user not on the roster is refused: no roster from the host, and no worker will take a stolen one', async () => {
+    const refused = await exec('eve', 'process.pid', ['--wait', '2s']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /could not reach the host of alice\/friends/);
+    // eve copies a member's stored roster (with the topic secret): she finds the peers, they refuse her.
+    const { copyFileSync, readdirSync, mkdirSync } = await import('node:fs');
+    mkdirSync(`${world.home('eve')}/clusters`, { recursive: true });
+    for (const f of readdirSync(`${world.home('bob')}/clusters`)) copyFileSync(`${world.home('bob')}/clusters/${f}`, `${world.home('eve')}/clusters/${f}`);
+    const honest = await exec('eve', 'process.pid', ['--wait', '2s']);
+    assert.match(honest.stderr, /you are not a member of alice\/friends/);
+    // Skipping the client's own checks does not help: every worker refuses her in the handshake.
+    const intruder = script('eve', 'intruder.mjs', ['alice/friends', '4000']);
+    assert.equal(await intruder.exited, 0, intruder.stderr);
+    assert.deepEqual(JSON.parse(intruder.stdout), { connected: 0, ran: false });
+    await workers.bob.waitFor('is not on the roster');
+    await workers.carol.waitFor('is not on the roster');
+    assert.doesNotMatch(workers.bob.output + workers.carol.output, /from eve/);
+  });
+
+  test('killing a worker mid-task re-runs the task on the other one', async () => {
+    const code = '(async () => { console.log(p2p.worker); await new Promise((r) => setTimeout(r, 3000)); return "finished on " + p2p.worker })()';
+    const run = world.spawn('diana', ['exec', '--cluster=alice/friends', code], 'diana exec');
+    const [, first] = await run.waitFor(/^(bob|carol)@/m, { stream: 'stdout' });
+    const victim = first;
+    const survivor = victim === 'bob' ? 'carol' : 'bob';
+    await workers[victim].kill('SIGKILL');
+    assert.equal(await run.exited, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`finished on ${survivor}@`));
+    assert.match(run.stderr, /lost .*re-running 1 task/);
+    workers[victim] = await world.startWorker(victim);
+  });
+
+  test('the cluster keeps working after the host stops', async () => {
+    await host.kill('SIGTERM');
+    await host.waitFor('host stopped');
+    const r = await exec('diana', 'p2p.worker');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^(bob|carol)@/);
+  });
+
+  test('re-hosting without a member revokes their access at once', async () => {
+    host = await world.startHost(['bob', 'diana']);
+    assert.match(host.stdout, /removed carol/);
+    // bob's worker hears of the new roster and drops carol; it refuses her from then on.
+    await workers.bob.waitFor('disconnected: carol');
+    const carol = await exec('carol', 'process.pid', ['--wait', '3s', '--worker', 'bob']);
+    assert.notEqual(carol.code, 0);
+    assert.match(carol.stderr, /no worker of alice\/friends matching "bob" became available/);
+    // diana still works, only on bob's worker (carol's is no longer in the cluster).
+    for (let i = 0; i < 3; i++) {
+      const r = await exec('diana', 'p2p.worker');
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^bob@/);
+    }
+  });
+});
