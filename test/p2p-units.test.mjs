@@ -1,0 +1,192 @@
+// Unit tests of the p2p building blocks: identities and files (modes), rosters, certificates, values on the
+// wire, hosting plans and invite codes, frame decoding.
+import assert from 'node:assert/strict';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, test } from 'node:test';
+import crypto from 'hypercore-crypto';
+import { c, decode, encode, struct } from '../dist/p2p/codec.js';
+import { issueCertificate, openCertificate } from '../dist/p2p/certificate.js';
+import { addFriend, listFriends, removeFriend, resolveUser } from '../dist/p2p/friends.js';
+import { inviteCode, parseInvite, planHosting } from '../dist/p2p/hosting.js';
+import { identityFile, loadIdentity, setIdentityName } from '../dist/p2p/identity.js';
+import { decodeKey, encodeKey } from '../dist/p2p/keys.js';
+import { personalRoster, resolveClusterRef } from '../dist/p2p/membership.js';
+import { certificateKeyOf, clusterId, isMember, isNewer, openRoster, signRoster, topicOf } from '../dist/p2p/roster.js';
+import { fromWire, toWire } from '../dist/p2p/values.js';
+
+function freshHome() {
+  process.env.TSP2P_HOME = mkdtempSync(path.join(tmpdir(), 'tsp2p-unit-'));
+  return process.env.TSP2P_HOME;
+}
+
+describe('identity and friends', () => {
+  beforeEach(freshHome);
+
+  test('a key pair is made on first use, kept in a 0600 file, and stable', () => {
+    const me = loadIdentity();
+    assert.equal(me.key.length, 52);
+    assert.equal(statSync(identityFile()).mode & 0o777, 0o600);
+    assert.equal(statSync(path.dirname(identityFile())).mode & 0o777, 0o700);
+    assert.equal(loadIdentity().key, me.key);
+    assert.equal(setIdentityName('alice').name, 'alice');
+    assert.equal(loadIdentity().key, me.key);
+    assert.throws(() => setIdentityName('no spaces please'), { code: 'USAGE' });
+  });
+
+  test('z32 keys round-trip; bad keys say what is wrong', () => {
+    const key = crypto.keyPair().publicKey;
+    assert.ok(decodeKey(encodeKey(key)).equals(key));
+    assert.throws(() => decodeKey('short'), { code: 'BAD_KEY', message: /52 z32 characters/ });
+    assert.throws(() => decodeKey('!'.repeat(52)), { code: 'BAD_KEY' });
+  });
+
+  test('the friends book maps names to keys; unknown names say how to add them', () => {
+    const me = loadIdentity();
+    const bob = encodeKey(crypto.keyPair().publicKey);
+    addFriend('bob', bob);
+    assert.deepEqual(listFriends(), [{ name: 'bob', key: bob }]);
+    assert.ok(resolveUser('bob', me).equals(decodeKey(bob)));
+    assert.ok(resolveUser(me.name, me).equals(me.keyPair.publicKey));
+    assert.throws(() => addFriend('robert', bob), { code: 'DUPLICATE_FRIEND' });
+    assert.throws(() => resolveUser('zed', me), (e) => e.code === 'UNKNOWN_USER' && /tsp2p friends add zed KEY/.test(e.message));
+    assert.equal(removeFriend('bob'), true);
+    assert.equal(removeFriend('bob'), false);
+  });
+
+  test('cluster names: OWNER/NAME resolves the owner; nothing means your personal cluster', () => {
+    const me = setIdentityName('alice');
+    assert.equal(resolveClusterRef(undefined, me).label, 'alice/personal');
+    assert.equal(resolveClusterRef('alice/friends', me).name, 'friends');
+    assert.throws(() => resolveClusterRef('friends', me), { code: 'BAD_CLUSTER_NAME' });
+    assert.throws(() => resolveClusterRef('carol/x', me), { code: 'UNKNOWN_USER' });
+  });
+});
+
+describe('rosters', () => {
+  const owner = crypto.keyPair();
+  const bob = crypto.keyPair();
+  const fields = { owner: owner.publicKey, name: 'friends', seq: 3, issued: 1, expires: Date.now() + 60_000, secret: crypto.randomBytes(32), members: [{ key: bob.publicKey, name: 'bob' }] };
+
+  test('signed by the owner, opened by anyone, members checked', () => {
+    const roster = signRoster(fields, owner);
+    const opened = openRoster(roster.bytes, { owner: owner.publicKey, name: 'friends' });
+    assert.equal(opened.seq, 3);
+    assert.ok(isMember(opened, bob.publicKey));
+    assert.ok(isMember(opened, owner.publicKey));
+    assert.ok(!isMember(opened, crypto.keyPair().publicKey));
+  });
+
+  test('a forged, tampered or misdirected roster is refused', () => {
+    const roster = signRoster(fields, owner);
+    assert.throws(() => signRoster(fields, bob), { code: 'BAD_ROSTER' });
+    const tampered = Buffer.from(roster.bytes);
+    tampered[10] ^= 1;
+    assert.throws(() => openRoster(tampered), { code: 'BAD_ROSTER' });
+    assert.throws(() => openRoster(roster.bytes, { owner: bob.publicKey, name: 'friends' }), { code: 'BAD_ROSTER', message: /another cluster/ });
+    assert.throws(() => openRoster(Buffer.from('junk')), { code: 'BAD_ROSTER' });
+  });
+
+  test('newer means same cluster and higher seq; topics derive from the secret only', () => {
+    const a = signRoster(fields, owner);
+    const b = signRoster({ ...fields, seq: 4 }, owner);
+    assert.ok(isNewer(b, a));
+    assert.ok(!isNewer(a, b));
+    assert.ok(topicOf(a).equals(topicOf(b)));
+    assert.ok(!topicOf(a).equals(topicOf({ ...fields, secret: crypto.randomBytes(32) })));
+    assert.ok(!topicOf(a).equals(certificateKeyOf(a)));
+  });
+
+  test('the personal roster is the same every time it is made', () => {
+    freshHome();
+    const me = loadIdentity();
+    assert.ok(personalRoster(me).bytes.equals(personalRoster(me).bytes));
+  });
+});
+
+describe('session certificates', () => {
+  const alice = crypto.keyPair();
+  const session = crypto.keyPair().publicKey;
+  const cluster = clusterId(alice.publicKey, 'friends');
+  const key = crypto.randomBytes(32);
+
+  test('open only with the cluster key, for that session and cluster', () => {
+    const record = issueCertificate(alice, session, cluster, [key]);
+    const cert = openCertificate(record, session, cluster, [key]);
+    assert.ok(cert.identity.equals(alice.publicKey));
+    assert.throws(() => openCertificate(record, session, cluster, [crypto.randomBytes(32)]), { code: 'BAD_CERTIFICATE' });
+    assert.throws(() => openCertificate(record, crypto.keyPair().publicKey, cluster, [key]), { code: 'BAD_CERTIFICATE', message: /another session/ });
+    assert.throws(() => openCertificate(record, session, clusterId(alice.publicKey, 'other'), [key]), { code: 'BAD_CERTIFICATE' });
+    assert.throws(() => openCertificate(record, session, cluster, [key], Date.now() + 2 * 86_400_000), { message: /expired/ });
+  });
+
+  test('a record sealed under two keys (a change of secret) opens with either', () => {
+    const other = crypto.randomBytes(32);
+    const record = issueCertificate(alice, session, cluster, [key, other]);
+    assert.ok(openCertificate(record, session, cluster, [other]).identity.equals(alice.publicKey));
+  });
+});
+
+describe('values on the wire', () => {
+  test('structure through superjson, binary beside it as raw bytes', () => {
+    const value = { n: 1, big: 2n ** 70n, when: new Date(5), m: new Map([['k', new Set([1])]]), u8: new Uint8Array([1, 2]), f64: new Float64Array([0.5]), buf: Buffer.from('hi'), ab: new Uint8Array([9]).buffer, nothing: undefined };
+    const wire = toWire(value);
+    assert.equal(wire.buffers.length, 4);
+    assert.ok(!wire.json.includes('[1,2]'), 'binary is not written as a JSON array');
+    const back = fromWire(wire);
+    assert.deepEqual(back.m, value.m);
+    assert.equal(back.big, value.big);
+    assert.ok(back.u8 instanceof Uint8Array);
+    assert.ok(Buffer.isBuffer(back.buf));
+    assert.deepEqual([...back.f64], [0.5]);
+    assert.ok(back.ab instanceof ArrayBuffer);
+    assert.ok('nothing' in back);
+  });
+
+  test('a missing binary part is a BAD_FRAME, not a crash', () => {
+    const wire = toWire({ u: new Uint8Array([1]) });
+    assert.throws(() => fromWire({ json: wire.json, buffers: [] }), { code: 'BAD_FRAME' });
+    assert.throws(() => fromWire({ json: '{not json', buffers: [] }), { code: 'BAD_FRAME' });
+  });
+});
+
+describe('frames', () => {
+  const enc = struct({ id: c.string, n: c.uint });
+  test('decode refuses truncated input and trailing bytes', () => {
+    const bytes = encode(enc, { id: 'x', n: 5 });
+    assert.deepEqual(decode(enc, bytes, 't'), { id: 'x', n: 5 });
+    assert.throws(() => decode(enc, bytes.subarray(0, 1), 't'), { code: 'BAD_FRAME' });
+    assert.throws(() => decode(enc, Buffer.concat([bytes, Buffer.from([0])]), 't'), { code: 'BAD_FRAME', message: /trailing/ });
+  });
+});
+
+describe('hosting', () => {
+  beforeEach(freshHome);
+
+  test('friends become members, strangers get invites; removing anyone changes the secret', () => {
+    const me = setIdentityName('alice');
+    for (const name of ['bob', 'carol']) addFriend(name, encodeKey(crypto.keyPair().publicKey));
+    const first = planHosting(me, 'friends', ['bob', 'carol', 'diana']);
+    assert.deepEqual(first.hosted.members.map((m) => m.name), ['bob', 'carol']);
+    assert.deepEqual(first.invites.map((i) => i.name), ['diana']);
+    assert.equal(first.roster.seq, 1);
+    const again = planHosting(me, 'friends', ['bob', 'carol', 'diana']);
+    assert.equal(again.roster.seq, 2);
+    assert.equal(again.hosted.secret, first.hosted.secret, 'same members: same secret');
+    assert.equal(again.invites[0].code, first.invites[0].code, 'a pending invite is reused');
+    const fewer = planHosting(me, 'friends', ['bob']);
+    assert.deepEqual(fewer.removed, ['carol']);
+    assert.notEqual(fewer.hosted.secret, first.hosted.secret);
+    assert.ok(fewer.hosted.previous, 'the previous roster is kept for the grace period');
+    assert.equal(statSync(path.join(process.env.TSP2P_HOME, 'hosted', 'friends.json')).mode & 0o777, 0o600);
+  });
+
+  test('invite codes carry the owner key and a secret', () => {
+    const owner = crypto.keyPair().publicKey;
+    const seed = crypto.randomBytes(32);
+    const parsed = parseInvite(inviteCode(owner, seed));
+    assert.ok(parsed.owner.equals(owner) && parsed.seed.equals(seed));
+    assert.throws(() => parseInvite('abc'), { code: 'BAD_INVITE' });
+  });
+});
