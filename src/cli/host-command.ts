@@ -22,8 +22,7 @@ export const hostCommand: Command = {
     const { loadIdentity } = await import('../p2p/identity.js');
     const { planHosting } = await import('../p2p/hosting.js');
     const { HostService } = await import('../p2p/host.js');
-    const { parseBootstrap } = await import('../p2p/node.js');
-    const { default: DHT } = await import('hyperdht');
+    const { createDht } = await import('../p2p/node.js');
     const me = loadIdentity();
     const cluster = str(options.cluster);
     if (!cluster) throw Tsp2pError.USAGE('tsp2p host needs --cluster=YOU/NAME (and --users=...)');
@@ -40,8 +39,7 @@ export const hostCommand: Command = {
       say(`  tsp2p join ${cluster} --invite ${invite.code}`);
       say(`  (or add their key with \`tsp2p friends add ${invite.name} KEY\` and host again)`);
     }
-    const bootstrap = parseBootstrap(str(options.bootstrap));
-    const dht = new DHT(bootstrap ? { bootstrap } : {});
+    const dht = createDht(str(options.bootstrap));
     await dht.ready();
     const host = new HostService(dht, me, name, { onJoined: (_c, who) => say(`${who} joined ${cluster} with an invite`) });
     await host.start();

@@ -61,6 +61,13 @@ async function main(argv: string[]): Promise<number> {
   return command.run(parsed);
 }
 
+// A long-running command whose terminal or parent went away must not die writing a status line.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

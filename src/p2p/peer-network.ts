@@ -81,6 +81,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   #discovering: Promise<void> | null = null;
   #certificateTimer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #lastDiscoveryProblem = '';
 
   constructor(private readonly options: NetworkOptions) {
     super();
@@ -144,8 +145,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     if (this.#stopped) return;
     if (this.#discovering) return this.#discovering;
     this.#discovering = (async () => {
+      const started = Date.now();
+      const seen = new Set<string>();
       try {
-        const seen = new Set<string>();
         for (const roster of this.#activeSecrets()) {
           const query = this.dht.announce(topicOf(roster), this.session, this.#server?.relayAddresses ?? []);
           for await (const data of query) {
@@ -158,8 +160,12 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
           }
         }
       } catch (err) {
-        if (!this.#stopped) log.warn(`discovery: ${messageOf(err)}`);
+        // Said once per change, not every round: a DHT outage would otherwise flood the log.
+        const problem = messageOf(err);
+        if (!this.#stopped && problem !== this.#lastDiscoveryProblem) log.warn(`discovery: ${problem}`);
+        this.#lastDiscoveryProblem = problem;
       } finally {
+        log.debug(`discovery round: ${seen.size} peer(s) in ${Date.now() - started} ms`);
         this.#discovering = null;
       }
       if (this.#stopped) return;

@@ -40,6 +40,8 @@ const FIELDS = {
   error: { id: c.string, json: c.string },
   cancel: { id: c.string },
   load: { slots: c.uint, running: c.uint, queued: c.uint, done: c.uint },
+  /** A piece of a frame too large for one secret-stream message (they carry 16 MiB at most). */
+  part: { type: c.uint, data: bytes, last: c.bool },
 };
 
 export type FrameName = keyof typeof FIELDS;
@@ -48,6 +50,10 @@ const FRAMES = Object.fromEntries(Object.entries(FIELDS).map(([name, fields]) =>
 export type FrameHandler = <N extends FrameName>(name: N, frame: Frame<N>) => void;
 
 const FRAME_NAMES = Object.keys(FRAMES) as FrameName[];
+const PART = FRAME_NAMES.indexOf('part');
+/** Frames larger than this travel as parts; reassembled frames may not exceed MAX_FRAME. */
+export const PART_SIZE = 1024 * 1024;
+const MAX_FRAME = 512 * 1024 * 1024;
 
 export interface PeerChannelEvents {
   onopen(remote: Hello): void;
@@ -60,6 +66,8 @@ export class PeerChannel {
   readonly #channel: Channel;
   readonly #messages: Message<Uint8Array>[];
   readonly #label: string;
+  /** Parts of the large frame being received (parts of one frame arrive back to back). */
+  #parts: { type: number; chunks: Buffer[]; size: number } | null = null;
 
   constructor(socket: Duplex, hello: Hello, events: PeerChannelEvents, label: string) {
     this.#label = label;
@@ -83,10 +91,32 @@ export class PeerChannel {
     this.#messages = FRAME_NAMES.map((name) =>
       this.#channel.addMessage({
         encoding: c.raw as unknown as Encoder<Uint8Array>,
-        onmessage: (raw: Uint8Array) => this.#receive(name, raw, events.onframe),
+        onmessage: (raw: Uint8Array) => (name === 'part' ? this.#receivePart(raw, events.onframe) : this.#receive(name, raw, events.onframe)),
       }),
     );
     this.#channel.open(encode(helloEncoding, hello));
+  }
+
+  #receivePart(raw: Uint8Array, onframe: FrameHandler): void {
+    let part: Frame<'part'>;
+    try {
+      part = decode(FRAMES.part, raw, 'part frame');
+      if (part.type === PART || !FRAME_NAMES[part.type]) throw new Error(`part of unknown frame type ${part.type}`);
+    } catch (err) {
+      this.#parts = null;
+      log.warn(`${this.#label}: dropped a malformed frame: ${messageOf(err)}`);
+      return;
+    }
+    const current = this.#parts && this.#parts.type === part.type ? this.#parts : { type: part.type, chunks: [], size: 0 };
+    current.chunks.push(part.data);
+    current.size += part.data.length;
+    if (current.size > MAX_FRAME) {
+      this.#parts = null;
+      log.warn(`${this.#label}: dropped a frame larger than ${MAX_FRAME} bytes`);
+      return;
+    }
+    this.#parts = part.last ? null : current;
+    if (part.last) this.#receive(FRAME_NAMES[part.type] as FrameName, Buffer.concat(current.chunks, current.size), onframe);
   }
 
   #receive(name: FrameName, raw: Uint8Array, onframe: FrameHandler): void {
@@ -108,7 +138,16 @@ export class PeerChannel {
   send<N extends FrameName>(name: N, frame: Frame<N>): boolean {
     if (this.#channel.closed) return false;
     const index = FRAME_NAMES.indexOf(name);
-    return (this.#messages[index] as Message<Uint8Array>).send(encode(FRAMES[name] as unknown as Encoder<Frame<N>>, frame));
+    const bytes = encode(FRAMES[name] as unknown as Encoder<Frame<N>>, frame);
+    if (bytes.length <= PART_SIZE) return (this.#messages[index] as Message<Uint8Array>).send(bytes);
+    // Sent back to back in one go, so no other frame can come between the parts.
+    const parts = this.#messages[PART] as Message<Uint8Array>;
+    let ok = true;
+    for (let at = 0; at < bytes.length; at += PART_SIZE) {
+      const data = bytes.subarray(at, at + PART_SIZE);
+      ok = parts.send(encode(FRAMES.part, { type: index, data, last: at + PART_SIZE >= bytes.length })) && ok;
+    }
+    return ok;
   }
 
   /** Sends raw bytes as a frame of `name`: for tests that forge malformed frames. */

@@ -15,8 +15,10 @@ import { TaskHandle, type DisplayEvent, type TaskSpec, type WorkerInfo } from '.
 import { fromWire, toWire, type WireValue } from './values.js';
 
 const log = createLogger('scheduler');
-const PIPELINE = 2;
+/** Tasks in flight per worker slot: one running, one waiting in the slot, one on its way. */
+const PIPELINE = 3;
 const LIVENESS_MS = 5_000;
+const LIVENESS_CHECK_MS = 1_000;
 const DEFAULT_ATTEMPTS = 3;
 
 interface WorkerState {
@@ -24,6 +26,8 @@ interface WorkerState {
   info: WorkerInfo;
   inflight: Set<string>;
   lastHeard: number;
+  /** Other clients' tasks at this worker, as of its last load frame. */
+  others: number;
 }
 
 interface Entry {
@@ -43,6 +47,7 @@ export class Scheduler {
   #pending: Entry[] = [];
   #tasks = new Map<string, Entry>();
   #liveness: NodeJS.Timeout;
+  #lastCheck = Date.now();
   #listeners: (() => void)[] = [];
 
   constructor(private readonly network: PeerNetwork) {
@@ -54,7 +59,7 @@ export class Scheduler {
     network.on('frame', onFrame);
     this.#listeners.push(() => network.off('peer', onPeer), () => network.off('close', onClose), () => network.off('frame', onFrame));
     for (const peer of network.peers) this.#addWorker(peer);
-    this.#liveness = setInterval(() => this.#checkLiveness(), 1_000);
+    this.#liveness = setInterval(() => this.#checkLiveness(), LIVENESS_CHECK_MS);
     this.#liveness.unref();
   }
 
@@ -71,7 +76,7 @@ export class Scheduler {
       // a worker with unreadable versions is still a worker
     }
     const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, versions };
-    this.#workers.set(peer.id, { peer, info, inflight: new Set(), lastHeard: Date.now() });
+    this.#workers.set(peer.id, { peer, info, inflight: new Set(), lastHeard: Date.now(), others: 0 });
     log.debug(`worker ${info.user}@${info.host} with ${info.slots} slot(s)`);
     this.#dispatch();
   }
@@ -109,24 +114,38 @@ export class Scheduler {
 
   /** Room at a worker: its pipeline minus what is in flight there, ours and (as it last said) others'. */
   #room(worker: WorkerState): number {
-    const ours = worker.inflight.size;
-    const others = Math.max(0, worker.info.running + worker.info.queued - ours);
-    return worker.info.slots * PIPELINE - ours - others;
+    return worker.info.slots * PIPELINE - worker.inflight.size - worker.others;
   }
 
+  /** In queue order; stops as soon as no worker has room, so a long queue costs nothing per call. */
   #dispatch(): void {
     if (this.#pending.length === 0 || this.#workers.size === 0) return;
-    const waiting: Entry[] = [];
-    for (const entry of this.#pending) {
-      let best: WorkerState | null = null;
-      for (const worker of this.#workers.values()) {
-        if (!this.#matches(worker, entry.handle.spec.worker) || this.#room(worker) <= 0) continue;
-        if (!best || this.#room(worker) > this.#room(best)) best = worker;
-      }
-      if (best) this.#send(entry, best);
-      else waiting.push(entry);
+    const room = new Map<WorkerState, number>();
+    let total = 0;
+    for (const worker of this.#workers.values()) {
+      const r = Math.max(0, this.#room(worker));
+      room.set(worker, r);
+      total += r;
     }
-    this.#pending = waiting;
+    if (total === 0) return;
+    let kept = 0;
+    let at = 0;
+    for (; at < this.#pending.length && total > 0; at++) {
+      const entry = this.#pending[at] as Entry;
+      let best: WorkerState | null = null;
+      for (const [worker, r] of room) {
+        if (r > 0 && this.#matches(worker, entry.handle.spec.worker) && (!best || r > (room.get(best) as number))) best = worker;
+      }
+      if (!best) {
+        this.#pending[kept++] = entry;
+        continue;
+      }
+      room.set(best, (room.get(best) as number) - 1);
+      total -= 1;
+      this.#send(entry, best);
+    }
+    // Keep what could not be placed, then everything not looked at, in order.
+    this.#pending.splice(kept, at - kept);
   }
 
   #send(entry: Entry, worker: WorkerState): void {
@@ -148,6 +167,9 @@ export class Scheduler {
     if (name === 'load') {
       const load = frame as Frame<'load'>;
       Object.assign(worker.info, { slots: load.slots, running: load.running, queued: load.queued, done: load.done });
+      // Frames are ordered: what the worker counted that is not ours in flight now belongs to other clients.
+      // (Computed here, once: as our tasks finish, the count must not keep standing in for them.)
+      worker.others = Math.max(0, load.running + load.queued - worker.inflight.size);
       this.#dispatch();
       return;
     }
@@ -217,9 +239,19 @@ export class Scheduler {
     this.#settle(entry, () => handle.reject(error, status));
   }
 
-  /** A worker holding our tasks that has said nothing for LIVENESS_MS is gone (killed, or its network is). */
+  /**
+   * A worker holding our tasks that has said nothing for LIVENESS_MS is gone (killed, or its network is).
+   * If this check itself ran late, our own event loop was busy and unread frames may be waiting: that
+   * silence is ours, so the clocks restart instead.
+   */
   #checkLiveness(): void {
     const now = Date.now();
+    const late = now - this.#lastCheck > 2 * LIVENESS_CHECK_MS;
+    this.#lastCheck = now;
+    if (late) {
+      for (const worker of this.#workers.values()) worker.lastHeard = now;
+      return;
+    }
     for (const worker of [...this.#workers.values()]) {
       if (worker.inflight.size > 0 && now - worker.lastHeard > LIVENESS_MS) {
         worker.peer.socket.destroy();

@@ -12,7 +12,7 @@ import vm from 'node:vm';
 import { captureProcessOutput } from '../engine/capture.js';
 import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
-import type { ChildReport, ChildRun } from './task-messages.js';
+import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { fromWire, toWire } from './values.js';
 
 const send = (report: ChildReport) => process.send?.(report);
@@ -149,10 +149,17 @@ process.on('unhandledRejection', (reason) => {
   if (current) send({ type: 'error', id: current, json: errorJson(reason) });
 });
 
+// Tasks run one after another, in the order they came; a skipped one is dropped when its turn comes.
 let queue: Promise<void> = Promise.resolve();
-process.on('message', (message: ChildRun) => {
-  if (message?.type !== 'run') return;
-  queue = queue.then(() => run(message));
+const skipped = new Set<string>();
+process.on('message', (message: ToChild) => {
+  if (message?.type === 'skip') skipped.add(message.id);
+  else if (message?.type === 'run') {
+    queue = queue.then(() => {
+      if (skipped.delete(message.id)) return;
+      return run(message);
+    });
+  }
 });
 process.on('disconnect', () => process.exit(0));
 

@@ -10,6 +10,14 @@ export interface ChildRun {
   buffers: Buffer[];
 }
 
+/** Drop a task that has not started (it was cancelled while queued in the child). */
+export interface ChildSkip {
+  type: 'skip';
+  id: string;
+}
+
+export type ToChild = ChildRun | ChildSkip;
+
 export type ChildReport =
   | { type: 'ready'; pid: number }
   | { type: 'stream'; id: string; name: 'stdout' | 'stderr'; text: string }

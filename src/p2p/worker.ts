@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
 import type { Frame, FrameName } from './protocol.js';
-import { Slot } from './slot.js';
+import { Slot, SLOT_DEPTH } from './slot.js';
 import type { ChildReport } from './task-messages.js';
 
 const log = createLogger('worker');
@@ -56,7 +56,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.slots = Array.from({ length: options.slots }, (_, index) => {
       const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env });
       slot.on('report', (report) => this.#report(report));
-      slot.on('died', (taskId, reason) => taskId && this.#fail(taskId, 'WorkerError', `the task's process died (${reason})`));
+      slot.on('started', (taskId) => this.#started(taskId));
+      slot.on('died', (taskId, reason) => this.#fail(taskId, 'WorkerError', `the task's process died (${reason})`));
       return slot;
     });
     // Listening starts now, before the network does: a task that arrives while slots start waits for them.
@@ -74,8 +75,9 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   }
 
   get load(): Frame<'load'> {
-    const queued = [...this.#queues.values()].reduce((n, q) => n + q.length, 0);
-    return { slots: this.slots.length, running: this.#running.size, queued, done: this.done };
+    const waiting = [...this.#queues.values()].reduce((n, q) => n + q.length, 0);
+    const running = this.slots.filter((s) => s.running !== null).length;
+    return { slots: this.slots.length, running, queued: waiting + this.#running.size - running, done: this.done };
   }
 
   #key(peer: Peer, id: string): string {
@@ -97,13 +99,15 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#schedule();
   }
 
-  /** Serves the clients' queues in turn, one task each, while slots are free. */
+  /** Serves the clients' queues in turn, one task each: idle slots first, then a task to wait in each. */
   #schedule(): void {
-    for (const slot of this.slots) {
-      if (slot.busy) continue;
-      const next = this.#nextTask();
-      if (!next) return;
-      this.#start(slot, next);
+    for (let depth = 0; depth < SLOT_DEPTH; depth++) {
+      for (const slot of this.slots) {
+        if (slot.size !== depth) continue;
+        const next = this.#nextTask();
+        if (!next) return;
+        this.#assign(slot, next);
+      }
     }
   }
 
@@ -117,19 +121,25 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     return task;
   }
 
-  #start(slot: Slot, task: Task): void {
+  #assign(slot: Slot, task: Task): void {
     const { frame } = task;
-    const running: Running = { ...task, slot, timer: null };
-    this.#running.set(task.key, running);
+    this.#running.set(task.key, { ...task, slot, timer: null });
+    slot.run({ type: 'run', id: task.key, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers });
+  }
+
+  /** The task reached the head of its slot: it runs now, and its timeout counts from here. */
+  #started(key: string): void {
+    const running = this.#running.get(key);
+    if (!running) return;
+    const { frame, slot } = running;
     if (frame.timeoutMs > 0) {
       running.timer = setTimeout(() => {
-        slot.kill();
-        this.#fail(task.key, 'TimeoutError', `the task ran longer than its timeout of ${frame.timeoutMs} ms and was stopped`);
+        slot.killHead();
+        this.#fail(key, 'TimeoutError', `the task ran longer than its timeout of ${frame.timeoutMs} ms and was stopped`);
       }, frame.timeoutMs);
     }
-    void slot.run({ type: 'run', id: task.key, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers });
-    task.peer.channel.send('started', { id: frame.id });
-    this.emit('started', task);
+    running.peer.channel.send('started', { id: frame.id });
+    this.emit('started', running);
   }
 
   #report(report: ChildReport): void {
@@ -165,7 +175,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.done += 1;
     this.emit('finished', running, outcome);
     this.#schedule();
-    if (this.#running.size === 0) running.peer.channel.send('load', this.load);
+    // Going idle is news to clients sharing this worker: they may count on its room now.
+    if (this.#running.size === 0) this.options.network.broadcast('load', this.load);
   }
 
   #fail(key: string, ename: string, evalue: string): void {
@@ -178,7 +189,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #cancel(key: string): void {
     const running = this.#running.get(key);
     if (running) {
-      running.slot.kill();
+      if (running.slot.running === key) running.slot.killHead();
+      else running.slot.remove(key);
       this.#fail(key, 'CancelledError', 'the task was cancelled');
       return;
     }
@@ -199,8 +211,10 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#turn = this.#turn.filter((p) => p !== peer.id);
     for (const running of [...this.#running.values()]) {
       if (running.peer.id !== peer.id) continue;
-      log.info(`${peer.hello.user} left: stopping its task`);
-      running.slot.kill();
+      if (running.slot.running === running.key) {
+        log.info(`${peer.hello.user} left: stopping its task`);
+        running.slot.killHead();
+      } else running.slot.remove(running.key);
       if (running.timer) clearTimeout(running.timer);
       this.#running.delete(running.key);
     }
