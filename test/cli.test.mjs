@@ -56,6 +56,20 @@ describe('tsp2p command line', () => {
     assert.match(tsp2p(['friends', 'rm', 'me2'], env).stdout, /removed me2/);
   });
 
+  test('processes started together on a fresh home all get the same identity', async () => {
+    const { spawn } = await import('node:child_process');
+    const home = mkdtempSync(path.join(tmpdir(), 'tsp2p-race-'));
+    const keys = await Promise.all(
+      Array.from({ length: 8 }, () => new Promise((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'id', '--json'], { env: { ...process.env, TSP2P_HOME: home } });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('exit', () => resolve(JSON.parse(out).key));
+      })),
+    );
+    assert.equal(new Set(keys).size, 1, `got ${new Set(keys).size} different keys`);
+  });
+
   test('a cluster of an unknown owner, or hosting another user\'s cluster, says what to do', () => {
     const env = { TSP2P_HOME: mkdtempSync(path.join(tmpdir(), 'tsp2p-cli-')), TSP2P_BOOTSTRAP: '127.0.0.1:9' };
     tsp2p(['id', '--name', 'zoe'], env);

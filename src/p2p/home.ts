@@ -2,7 +2,7 @@
  * Where a user's tsp2p state lives: $TSP2P_HOME, default ~/.tsp2p (mode 0700). Files holding secrets (the
  * key pair, cluster rosters with their topic secret, hosted clusters) are written atomically with mode 0600.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -25,6 +25,26 @@ export function writePrivateFile(file: string, data: string | Buffer): void {
   writeFileSync(tmp, data, { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, file);
+}
+
+/**
+ * Creates `file` only if it does not exist yet, atomically (link of a complete temporary file): when two
+ * processes race to create it, exactly one wins and both then read the winner's. Returns whether we won.
+ */
+export function createPrivateFileOnce(file: string, data: string): boolean {
+  ensureDir(path.dirname(file));
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, data, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
 }
 
 export function writePrivateJson(file: string, value: unknown): void {

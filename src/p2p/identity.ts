@@ -2,7 +2,7 @@
 import crypto, { type KeyPair } from 'hypercore-crypto';
 import { userInfo } from 'node:os';
 import { Tsp2pError } from '../errors.js';
-import { homePath, readJson, writePrivateJson } from './home.js';
+import { createPrivateFileOnce, homePath, readJson, writePrivateJson } from './home.js';
 import { decodeKey, encodeKey } from './keys.js';
 
 export interface Identity {
@@ -38,21 +38,25 @@ export function identityFile(): string {
   return homePath('identity.json');
 }
 
-/** Loads the identity from $TSP2P_HOME, creating it (key pair, mode 0600) on first use. */
+/**
+ * Loads the identity from $TSP2P_HOME, creating it (key pair, mode 0600) on first use. Creation is atomic:
+ * processes started together on a fresh home (a worker and a notebook, say) all end up with the same key.
+ */
 export function loadIdentity(): Identity {
   const file = identityFile();
   const stored = readJson<IdentityFile>(file);
-  if (stored) {
-    const keyPair = { publicKey: decodeKey(stored.publicKey), secretKey: Buffer.from(stored.secretKey, 'hex') };
-    if (keyPair.secretKey.length !== 64 || !keyPair.secretKey.subarray(32).equals(keyPair.publicKey)) {
-      throw new Tsp2pError('BAD_IDENTITY', `${file} is damaged: its secret key does not match its public key`);
-    }
-    return { name: stored.name, keyPair, key: stored.publicKey };
+  if (!stored) {
+    const keyPair = crypto.keyPair();
+    const fresh: IdentityFile = { name: defaultName(), publicKey: encodeKey(keyPair.publicKey), secretKey: keyPair.secretKey.toString('hex') };
+    // Lost the race: another process made it first; fall through to read theirs.
+    if (createPrivateFileOnce(file, JSON.stringify(fresh, null, 2) + '\n')) return { name: fresh.name, keyPair, key: fresh.publicKey };
+    return loadIdentity();
   }
-  const keyPair = crypto.keyPair();
-  const identity = { name: defaultName(), keyPair, key: encodeKey(keyPair.publicKey) };
-  saveIdentity(identity);
-  return identity;
+  const keyPair = { publicKey: decodeKey(stored.publicKey), secretKey: Buffer.from(stored.secretKey, 'hex') };
+  if (keyPair.secretKey.length !== 64 || !keyPair.secretKey.subarray(32).equals(keyPair.publicKey)) {
+    throw new Tsp2pError('BAD_IDENTITY', `${file} is damaged: its secret key does not match its public key`);
+  }
+  return { name: stored.name, keyPair, key: stored.publicKey };
 }
 
 function saveIdentity(identity: Identity): void {

@@ -38,9 +38,8 @@ export function parseBootstrap(text: string | undefined): NodeAddress[] | undefi
 /**
  * A DHT node for a tsp2p process. On a private DHT (explicit bootstrap) it stays ephemeral, a client only:
  * the DHT is then exactly the nodes you run (`tsp2p dht`), and short-lived processes never become routing
- * nodes that hold announcements and vanish with them (measured: with adaptive nodes, about one start in six
- * on a 3-node private DHT missed a peer for 10+ s; with ephemeral ones, none in 20). On the public DHT,
- * hyperdht's adaptive default lets long-running workers serve the DHT like everyone else.
+ * nodes that hold announcements and vanish with them. On the public DHT, hyperdht's adaptive default lets
+ * long-running workers serve the DHT like everyone else.
  */
 export function createDht(bootstrapText: string | undefined): DHT {
   const bootstrap = parseBootstrap(bootstrapText);

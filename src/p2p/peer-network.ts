@@ -30,6 +30,9 @@ const log = createLogger('network');
 /** Discovery back-off: quick while a cluster forms, then once a minute to heal. */
 const DISCOVERY_DELAYS_MS = [300, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
 const REJECT_FOR_MS = 10_000;
+/** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
+const CONNECT_TIMEOUT_MS = 8_000;
+
 const ROTATION_GRACE_MS = 5 * 60_000;
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
 
@@ -121,6 +124,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       (socket) => this.#attach(socket),
     );
     await this.#server.listen(this.session);
+    log.debug(`session key ${shortKey(this.session.publicKey)} in ${this.#roster.name}`);
     await this.#publishCertificate();
     this.#certificateTimer = setInterval(() => void this.#publishCertificate().catch((err: unknown) => log.warn(`certificate refresh: ${messageOf(err)}`)), CERTIFICATE_REFRESH_MS);
     this.#certificateTimer.unref();
@@ -147,10 +151,13 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.#discovering = (async () => {
       const started = Date.now();
       const seen = new Set<string>();
+      const answered = new Set<string>();
       try {
         for (const roster of this.#activeSecrets()) {
           const query = this.dht.announce(topicOf(roster), this.session, this.#server?.relayAddresses ?? []);
           for await (const data of query) {
+            const from = (data as { from?: { host: string; port: number } }).from;
+            if (from) answered.add(`${from.host}:${from.port}`);
             for (const peer of data.peers) {
               const id = peer.publicKey.toString('hex');
               if (seen.has(id)) continue;
@@ -165,7 +172,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         if (!this.#stopped && problem !== this.#lastDiscoveryProblem) log.warn(`discovery: ${problem}`);
         this.#lastDiscoveryProblem = problem;
       } finally {
-        log.debug(`discovery round: ${seen.size} peer(s) in ${Date.now() - started} ms`);
+        log.debug(`discovery round: ${seen.size} peer(s) from ${answered.size} node(s) [${[...answered].join(' ')}] in ${Date.now() - started} ms`);
         this.#discovering = null;
       }
       if (this.#stopped) return;
@@ -207,16 +214,26 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     const id = peer.publicKey.toString('hex');
     if (this.#stopped || peer.publicKey.equals(this.session.publicKey) || this.#peers.has(id) || this.#connecting.has(id)) return;
     this.#connecting.add(id);
-    void this.#verify(peer.publicKey).then((identity) => {
+    void (async () => {
+      const identity = await this.#verify(peer.publicKey);
       if (!identity || this.#stopped || this.#peers.has(id)) {
         this.#connecting.delete(id);
         return;
       }
       const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses });
-      socket.once('close', () => this.#connecting.delete(id));
-      socket.once('open', () => this.#connecting.delete(id));
+      const done = () => {
+        clearTimeout(deadline);
+        this.#connecting.delete(id);
+      };
+      const deadline = setTimeout(() => {
+        log.debug(`${this.#label(peer.publicKey)}: no connection after ${CONNECT_TIMEOUT_MS} ms, giving up for now`);
+        socket.destroy();
+        done();
+      }, CONNECT_TIMEOUT_MS);
+      socket.once('close', done);
+      socket.once('open', done);
       this.#attach(socket);
-    });
+    })();
   }
 
   #attach(socket: SecretStream): void {

@@ -11,21 +11,22 @@ export interface WireValue {
   buffers: Buffer[];
 }
 
+/** How to rebuild each kind over bytes (buffer, offset, length in bytes), and its element size. */
 const VIEW_TYPES = {
-  Buffer: (b: ArrayBuffer) => Buffer.from(b),
-  Uint8Array: (b: ArrayBuffer) => new Uint8Array(b),
-  Uint8ClampedArray: (b: ArrayBuffer) => new Uint8ClampedArray(b),
-  Int8Array: (b: ArrayBuffer) => new Int8Array(b),
-  Uint16Array: (b: ArrayBuffer) => new Uint16Array(b),
-  Int16Array: (b: ArrayBuffer) => new Int16Array(b),
-  Uint32Array: (b: ArrayBuffer) => new Uint32Array(b),
-  Int32Array: (b: ArrayBuffer) => new Int32Array(b),
-  Float32Array: (b: ArrayBuffer) => new Float32Array(b),
-  Float64Array: (b: ArrayBuffer) => new Float64Array(b),
-  BigInt64Array: (b: ArrayBuffer) => new BigInt64Array(b),
-  BigUint64Array: (b: ArrayBuffer) => new BigUint64Array(b),
-  DataView: (b: ArrayBuffer) => new DataView(b),
-  ArrayBuffer: (b: ArrayBuffer) => b,
+  Buffer: [1, (b: ArrayBuffer, o: number, n: number) => Buffer.from(b, o, n)],
+  Uint8Array: [1, (b: ArrayBuffer, o: number, n: number) => new Uint8Array(b, o, n)],
+  Uint8ClampedArray: [1, (b: ArrayBuffer, o: number, n: number) => new Uint8ClampedArray(b, o, n)],
+  Int8Array: [1, (b: ArrayBuffer, o: number, n: number) => new Int8Array(b, o, n)],
+  Uint16Array: [2, (b: ArrayBuffer, o: number, n: number) => new Uint16Array(b, o, n / 2)],
+  Int16Array: [2, (b: ArrayBuffer, o: number, n: number) => new Int16Array(b, o, n / 2)],
+  Uint32Array: [4, (b: ArrayBuffer, o: number, n: number) => new Uint32Array(b, o, n / 4)],
+  Int32Array: [4, (b: ArrayBuffer, o: number, n: number) => new Int32Array(b, o, n / 4)],
+  Float32Array: [4, (b: ArrayBuffer, o: number, n: number) => new Float32Array(b, o, n / 4)],
+  Float64Array: [8, (b: ArrayBuffer, o: number, n: number) => new Float64Array(b, o, n / 8)],
+  BigInt64Array: [8, (b: ArrayBuffer, o: number, n: number) => new BigInt64Array(b, o, n / 8)],
+  BigUint64Array: [8, (b: ArrayBuffer, o: number, n: number) => new BigUint64Array(b, o, n / 8)],
+  DataView: [1, (b: ArrayBuffer, o: number, n: number) => new DataView(b, o, n)],
+  ArrayBuffer: [0, (b: ArrayBuffer, o: number, n: number) => b.slice(o, o + n)],
 } as const;
 type ViewType = keyof typeof VIEW_TYPES;
 
@@ -50,18 +51,35 @@ serializer.registerCustom<ArrayBufferView | ArrayBuffer, { i: number; t: ViewTyp
     },
     deserialize: ({ i, t }) => {
       const bytes = incoming[i];
-      const make = VIEW_TYPES[t];
-      if (!bytes || !make) throw Tsp2pError.BAD_FRAME(`binary value ${i} (${String(t)}) is missing`);
-      // A fresh, aligned ArrayBuffer: typed arrays need their byte offset to be a multiple of the element size.
+      const kind = VIEW_TYPES[t];
+      if (!bytes || !kind) throw Tsp2pError.BAD_FRAME(`binary value ${i} (${String(t)}) is missing`);
+      const [size, make] = kind;
+      if (size > 1 && bytes.byteLength % size !== 0) throw Tsp2pError.BAD_FRAME(`binary value ${i} is not a whole ${t}`);
+      // A view over the received bytes when they are aligned for the type; a copy only when they are not.
+      if (size <= 1 || bytes.byteOffset % size === 0) return make(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
       const copy = new ArrayBuffer(bytes.byteLength);
       new Uint8Array(copy).set(bytes);
-      return make(copy);
+      return make(copy, 0, bytes.byteLength);
     },
   },
   'tsp2p-binary',
 );
 
+/** Values JSON carries exactly (no undefined, NaN, -0, dates, binary...), which skip superjson's walk. */
+function isPlainJson(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (depth > 2 || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) return value.length <= 16 && value.every((v) => isPlainJson(v, depth + 1));
+  if (proto !== Object.prototype && proto !== null) return false;
+  const entries = Object.entries(value);
+  return entries.length <= 16 && entries.every(([, v]) => isPlainJson(v, depth + 1));
+}
+
 export function toWire(value: unknown): WireValue {
+  // superjson writes such values as {"json": value}: produce exactly that, without the walk.
+  if (isPlainJson(value)) return { json: JSON.stringify({ json: value }), buffers: [] };
   outgoing = [];
   try {
     const json = serializer.stringify(value);
@@ -72,6 +90,15 @@ export function toWire(value: unknown): WireValue {
 }
 
 export function fromWire(wire: WireValue): unknown {
+  // Without "meta" there is nothing for superjson to restore: plain JSON.
+  if (!wire.json.includes('"meta"')) {
+    try {
+      const parsed = JSON.parse(wire.json) as { json?: unknown } | null;
+      if (parsed && typeof parsed === 'object' && !('meta' in parsed)) return parsed.json;
+    } catch (err) {
+      throw Tsp2pError.BAD_FRAME(`value: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   incoming = wire.buffers;
   try {
     return serializer.parse(wire.json);

@@ -13,6 +13,11 @@ import { Slot, SLOT_DEPTH } from './slot.js';
 import type { ChildReport } from './task-messages.js';
 
 const log = createLogger('worker');
+
+/** IPC hands over Uint8Arrays: view them as Buffers without copying (results can be large). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 const HEARTBEAT_MS = 1_000;
 
 export interface WorkerOptions {
@@ -156,10 +161,10 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
         channel.send('display', { id, json: report.json });
         break;
       case 'emit':
-        channel.send('emit', { id, json: report.json, buffers: report.buffers.map((b) => Buffer.from(b)) });
+        channel.send('emit', { id, json: report.json, buffers: report.buffers.map(asBuffer) });
         break;
       case 'result':
-        channel.send('result', { id, json: report.json, buffers: report.buffers.map((b) => Buffer.from(b)), ms: report.ms });
+        channel.send('result', { id, json: report.json, buffers: report.buffers.map(asBuffer), ms: report.ms });
         this.#finish(running, 'ok');
         break;
       case 'error':
