@@ -123,7 +123,8 @@ async function run(task: ChildRun): Promise<void> {
         send({ type: 'emit', id: task.id, json: wire.json, buffers: wire.buffers });
       },
     };
-    let value: unknown = vm.runInContext(task.code, prepared.context, { filename: task.filename });
+    // displayErrors: false keeps V8 from prefixing the stack with a source excerpt: name and message come first.
+    let value: unknown = vm.runInContext(task.code, prepared.context, { filename: task.filename, displayErrors: false });
     if (value && typeof (value as { then?: unknown }).then === 'function') value = await value;
     let wire;
     try {
