@@ -6,6 +6,7 @@ import { readConnectionFile } from './jupyter/connection.js';
 import { Kernel } from './jupyter/kernel.js';
 import { IoThreadTransport } from './jupyter/transport.js';
 import { TypeScriptEngine } from './engine/engine.js';
+import { P2PExecutor } from './magics/p2p-executor.js';
 import { createLogger } from './log.js';
 
 const log = createLogger('kernel');
@@ -15,12 +16,12 @@ export async function startKernel(connectionFile: string): Promise<Kernel> {
   const transport = await IoThreadTransport.start(connection);
   const engine = new TypeScriptEngine();
   engine.install();
-  const executor = engine;
+  const executor = new P2PExecutor(engine);
   let exiting = false;
   const exit = async (code: number) => {
     if (exiting) return;
     exiting = true;
-    await executor.shutdown().catch((err: unknown) => log.error(`shutdown: ${String(err)}`));
+    await executor.shutdown(false).catch((err: unknown) => log.error(`shutdown: ${String(err)}`));
     await transport.close();
     process.exit(code);
   };

@@ -52,6 +52,10 @@ export class TypeScriptEngine implements Executor {
   #sink: OutputSink | null = null;
   #running: { reject: (err: Error) => void } | null = null;
   #interruptListeners = new Set<() => void>();
+  /** True from the start of a cell to its end; an interrupt in that span that finds no code running yet is
+   * kept, so a SIGINT that lands while the cell is still being converted is not lost. */
+  #cellActive = false;
+  #interruptPending = false;
 
   constructor(options: { cwd?: string } = {}) {
     const cwd = options.cwd ?? process.cwd();
@@ -121,20 +125,48 @@ export class TypeScriptEngine implements Executor {
   /** Runs `interrupt` listeners (remote tasks of the running cell) when the cell is interrupted. */
   onInterrupt(listener: () => void): () => void {
     this.#interruptListeners.add(listener);
+    if (this.#interruptPending) queueMicrotask(listener);
     return () => this.#interruptListeners.delete(listener);
   }
 
   interrupt(): void {
     for (const listener of [...this.#interruptListeners]) listener();
-    this.#running?.reject(new Interrupted());
+    if (this.#running) this.#running.reject(new Interrupted());
+    else if (this.#cellActive) this.#interruptPending = true;
   }
 
-  /** Sets where output goes while `fn` runs (and afterwards, for background output, as ipykernel does). */
+  /** Brackets one cell (see #cellActive); `run` is the whole cell, whatever executes it. */
+  async inCell<T>(run: () => Promise<T>): Promise<T> {
+    this.#cellActive = true;
+    this.#interruptPending = false;
+    try {
+      return await run();
+    } finally {
+      this.#cellActive = false;
+      this.#interruptPending = false;
+    }
+  }
+
+  /** Throws Interrupted when the running cell was interrupted before its code started. */
+  throwIfInterrupted(): void {
+    if (this.#interruptPending) throw new Interrupted();
+  }
+
+  /** Sets where output goes: the running cell (and afterwards, for background output, as ipykernel does). */
   useSink(sink: OutputSink): void {
     this.#sink = sink;
   }
 
-  async execute(request: ExecuteRequest, sink: OutputSink): Promise<ExecuteOutcome> {
+  /** The output of the running (or last) cell. */
+  get output(): OutputSink | null {
+    return this.#sink;
+  }
+
+  execute(request: ExecuteRequest, sink: OutputSink): Promise<ExecuteOutcome> {
+    return this.inCell(() => this.#execute(request, sink));
+  }
+
+  async #execute(request: ExecuteRequest, sink: OutputSink): Promise<ExecuteOutcome> {
     this.useSink(sink);
     const converted = this.ts.convert(request.code);
     this.#modules.addCompiled(converted.sideOutputs ?? []);
@@ -165,6 +197,7 @@ export class TypeScriptEngine implements Executor {
     });
     interrupted.catch(() => {});
     try {
+      this.throwIfInterrupted();
       const wrapped = `(${hasTopLevelAwait ? 'async ' : ''}function (exports, require) { ${js}\n})(__tsp2p__.exports, __tsp2p__.require)`;
       const ret: unknown = vm.runInThisContext(wrapped, { breakOnSigint: true, filename });
       if (hasTopLevelAwait) await Promise.race([ret, interrupted]);

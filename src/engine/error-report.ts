@@ -34,7 +34,12 @@ function isUserFrame(line: string): boolean {
   return !/\(node:|at node:|\/tsp2p\/dist\/|\/dist\/engine\/|runInThisContext|processTicksAndRejections/.test(line);
 }
 
+/** An error may describe itself as a Jupyter error (a RemoteError shows the worker's stack, not ours). */
+export const ERROR_REPORT = Symbol.for('tsp2p.errorReport');
+
 export function thrownReport(thrown: unknown): ErrorContent {
+  const own = (thrown as { [ERROR_REPORT]?: () => ErrorContent } | null)?.[ERROR_REPORT];
+  if (typeof own === 'function') return own.call(thrown);
   if (!(thrown instanceof Error)) {
     const evalue = inspectValue(thrown);
     return { ename: 'Uncaught', evalue, traceback: [`${RED}${BOLD}Uncaught${RESET} ${evalue}`] };

@@ -9,6 +9,10 @@ export interface RemoteErrorData {
   worker: string;
 }
 
+const RED = '\x1b[31m';
+const BOLD = '\x1b[1m';
+const RESET = '\x1b[0m';
+
 export class RemoteError extends Error {
   readonly code = 'REMOTE_ERROR';
   readonly ename: string;
@@ -23,6 +27,12 @@ export class RemoteError extends Error {
     this.evalue = data.evalue;
     this.remoteStack = data.stack;
     this.worker = data.worker;
+  }
+
+  /** As a Jupyter error: name, message, the remote frames, and which worker (see engine/error-report.ts). */
+  [Symbol.for('tsp2p.errorReport')](): { ename: string; evalue: string; traceback: string[] } {
+    const frames = this.remoteStack.split('\n').filter((l) => /^\s+at /.test(l));
+    return { ename: this.ename, evalue: this.evalue, traceback: [`${RED}${BOLD}${this.ename}${RESET}: ${this.evalue}`, ...frames, `  (on worker ${this.worker})`] };
   }
 
   static fromJson(json: string): RemoteError {

@@ -1,0 +1,79 @@
+/** The %p2p line magics: whoami, join, leave, status, host, worker, bootstrap. */
+import { Tsp2pError } from '../errors.js';
+import type { OutputSink } from '../jupyter/executor.js';
+import type { LineDirective } from './parse.js';
+import { workerName, workersTable } from './render.js';
+import type { P2PSession } from './session.js';
+
+type Line = Extract<LineDirective, { kind: 'line' }>;
+
+const say = (sink: OutputSink, text: string) => sink.stream('stdout', text.endsWith('\n') ? text : `${text}\n`);
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+export async function runLineMagic(session: P2PSession, line: Line, sink: OutputSink): Promise<void> {
+  const { options, positionals } = line;
+  switch (line.command) {
+    case 'whoami': {
+      const { loadIdentity } = await import('../p2p/identity.js');
+      const me = loadIdentity();
+      say(sink, `${me.name} ${me.key}`);
+      return;
+    }
+    case 'bootstrap': {
+      const text = positionals[0];
+      if (!text) {
+        say(sink, `DHT bootstrap: ${session.bootstrap ?? 'the public DHT'}`);
+        return;
+      }
+      if (text === 'public') session.bootstrap = undefined;
+      else {
+        const { parseBootstrap } = await import('../p2p/node.js');
+        parseBootstrap(text);
+        session.bootstrap = text;
+      }
+      say(sink, `DHT bootstrap: ${session.bootstrap ?? 'the public DHT'}${session.cluster ? ' (join again to use it)' : ''}`);
+      return;
+    }
+    case 'join': {
+      if (str(options.bootstrap)) session.bootstrap = str(options.bootstrap);
+      const waitMs = typeof options.wait === 'number' ? options.wait : 3_000;
+      const cluster = await session.join(positionals[0], { invite: str(options.invite), waitMs });
+      const workers = cluster.workers();
+      say(sink, `joined ${cluster.label}: ${workers.length} worker(s)${workers.length ? ` (${workers.map(workerName).join(', ')})` : ': start one with `%p2p worker` or `tsp2p worker`'}`);
+      return;
+    }
+    case 'leave': {
+      const left = await session.leave();
+      say(sink, left ? `left ${left}` : 'not joined to a cluster');
+      return;
+    }
+    case 'status': {
+      const cluster = session.requireCluster();
+      sink.display(workersTable(cluster.label, cluster.workers()), {});
+      for (const b of session.background) say(sink, `background ${b.kind} (${b.label}), pid ${b.process.pid}`);
+      return;
+    }
+    case 'host': {
+      const cluster = str(options.cluster);
+      const users = Array.isArray(options.users) ? options.users : [];
+      if (!cluster || users.length === 0) throw Tsp2pError.USAGE('%p2p host needs --users=A,B,... and --cluster=YOU/NAME');
+      const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...(str(options.duration) ? ['--duration', str(options.duration) as string] : [])];
+      const host = await session.startBackground('host', args, /is up/, cluster);
+      say(sink, host.output.trim());
+      return;
+    }
+    case 'worker': {
+      const cluster = str(options.cluster) ?? session.cluster?.label;
+      const args = ['worker', ...(cluster ? [`--cluster=${cluster}`] : []), ...(typeof options.slots === 'number' ? ['--slots', String(options.slots)] : []), ...(options.sandbox ? ['--sandbox'] : [])];
+      const worker = await session.startBackground('worker', args, /worker joined/, cluster ?? 'personal');
+      say(sink, `${worker.output.trim().split('\n')[0]} (pid ${worker.process.pid}; it ends with this kernel)`);
+      if (session.cluster) {
+        await session.cluster.waitForWorkers(session.cluster.workers().length + 1, 10_000).catch(() => {});
+        say(sink, `${session.cluster.label} now has ${session.cluster.workers().length} worker(s)`);
+      }
+      return;
+    }
+    default:
+      throw Tsp2pError.USAGE(`unknown %p2p command "${line.command}"`);
+  }
+}

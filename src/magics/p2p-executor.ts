@@ -1,0 +1,135 @@
+/**
+ * The kernel's executor: the TypeScript engine, plus the %p2p line magics, the %%p2p cell magic and the
+ * `p2p` object. Cells without magics go to the engine untouched.
+ */
+import { Tsp2pError, messageOf } from '../errors.js';
+import type { TypeScriptEngine } from '../engine/engine.js';
+import { interruptedReport, thrownReport } from '../engine/error-report.js';
+import type { CompleteResult, ExecuteOutcome, ExecuteRequest, Executor, InspectResult, IsCompleteResult, OutputSink } from '../jupyter/executor.js';
+import type { ErrorContent } from '../jupyter/messages.js';
+import { createP2PApi, P2P_DECLARATIONS } from './p2p-api.js';
+import { parseCell, usage, type LineDirective } from './parse.js';
+import { runCellMagic } from './cell-magic.js';
+import { runLineMagic } from './line-magics.js';
+import { P2PSession } from './session.js';
+
+function failure(sink: OutputSink, report: ErrorContent): ExecuteOutcome {
+  sink.error(report);
+  return { status: 'error', ...report };
+}
+
+export class P2PExecutor implements Executor {
+  readonly session = new P2PSession();
+
+  constructor(readonly engine: TypeScriptEngine) {
+    engine.ts.declareGlobals(P2P_DECLARATIONS);
+    (globalThis as Record<string, unknown>).p2p = createP2PApi(this.session, engine);
+  }
+
+  get languageInfo() {
+    return this.engine.languageInfo;
+  }
+
+  get banner() {
+    return this.engine.banner;
+  }
+
+  async execute(request: ExecuteRequest, sink: OutputSink): Promise<ExecuteOutcome> {
+    let directive;
+    try {
+      directive = parseCell(request.code);
+    } catch (err) {
+      // A bad magic argument: say what was wrong, with the usage.
+      return failure(sink, { ename: 'UsageError', evalue: messageOf(err).split('\n')[0] ?? '', traceback: [messageOf(err)] });
+    }
+    // `return await`, not `return`: a returned promise costs a queued job, and a cell stopped by the inspector's
+    // terminateExecution drops the jobs queued behind it, which would leave this cell without a reply.
+    if (directive.kind === 'none') return await this.engine.execute(request, sink);
+    const magic = directive;
+    return await this.engine.inCell(() => this.#magic(magic, sink));
+  }
+
+  async #magic(directive: Exclude<ReturnType<typeof parseCell>, { kind: 'none' }>, sink: OutputSink): Promise<ExecuteOutcome> {
+    this.engine.useSink(sink);
+    if (directive.kind === 'lines') return this.#lines(directive.lines, sink);
+    if (directive.help) {
+      sink.stream('stdout', directive.help + '\n');
+      return { status: 'ok', userExpressions: {} };
+    }
+    try {
+      return await runCellMagic(this.engine, this.session, directive.body, directive.options, sink);
+    } catch (err) {
+      return failure(sink, this.#report(err));
+    }
+  }
+
+  async #lines(lines: LineDirective[], sink: OutputSink): Promise<ExecuteOutcome> {
+    for (const line of lines) {
+      if (line.kind === 'help') {
+        sink.stream('stdout', line.text + '\n');
+        continue;
+      }
+      try {
+        await runLineMagic(this.session, line, sink);
+      } catch (err) {
+        return failure(sink, this.#report(err));
+      }
+    }
+    return { status: 'ok', userExpressions: {} };
+  }
+
+  #report(err: unknown): ErrorContent {
+    if (err instanceof Tsp2pError) {
+      if (err.code === 'TASK_CANCELLED') return interruptedReport();
+      const ename = err.code === 'USAGE' ? 'UsageError' : `P2PError`;
+      return { ename, evalue: err.message.split('\n')[0] ?? err.message, traceback: [`\x1b[31m\x1b[1m${ename}\x1b[0m [${err.code}]: ${err.message}`] };
+    }
+    return thrownReport(err);
+  }
+
+  /** Completion inside a %%p2p cell works on the cell's body; on a %p2p line, on the magic's words. */
+  async complete(code: string, cursorPos: number): Promise<CompleteResult> {
+    const magicLine = /^([ \t]*%%p2p\b[^\n]*\n)/.exec(code);
+    if (magicLine?.[1] && cursorPos >= magicLine[1].length) {
+      const offset = magicLine[1].length;
+      const r = await this.engine.complete(code.slice(offset), cursorPos - offset);
+      return { ...r, cursorStart: r.cursorStart + offset, cursorEnd: r.cursorEnd + offset };
+    }
+    const line = /^[ \t]*%p2p[ \t]+(\w*)$/.exec(code.slice(0, cursorPos));
+    if (line) {
+      const words = Object.keys((await import('./parse.js')).LINE_MAGICS).filter((w) => w.startsWith(line[1] ?? ''));
+      return { matches: words, cursorStart: cursorPos - (line[1]?.length ?? 0), cursorEnd: cursorPos, metadata: {} };
+    }
+    return this.engine.complete(code, cursorPos);
+  }
+
+  async inspect(code: string, cursorPos: number, detailLevel: number): Promise<InspectResult> {
+    if (/^\s*%%?p2p\b/.test(code) && cursorPos <= (code.indexOf('\n') < 0 ? code.length : code.indexOf('\n'))) {
+      return { found: true, data: { 'text/plain': usage() }, metadata: {} };
+    }
+    const magicLine = /^([ \t]*%%p2p\b[^\n]*\n)/.exec(code);
+    if (magicLine?.[1]) return this.engine.inspect(code.slice(magicLine[1].length), cursorPos - magicLine[1].length, detailLevel);
+    return this.engine.inspect(code, cursorPos, detailLevel);
+  }
+
+  async isComplete(code: string): Promise<IsCompleteResult> {
+    if (/^\s*%p2p\b/.test(code)) return { status: 'complete' };
+    const magicLine = /^([ \t]*%%p2p\b[^\n]*\n?)/.exec(code);
+    if (magicLine?.[1]) return this.engine.isComplete(code.slice(magicLine[1].length) || '1');
+    return this.engine.isComplete(code);
+  }
+
+  interrupt(): void {
+    this.engine.interrupt();
+  }
+
+  warmUp(): void {
+    this.engine.warmUp();
+  }
+
+  async shutdown(restart: boolean): Promise<void> {
+    await this.session.close();
+    await this.engine.shutdown();
+    void restart;
+  }
+}

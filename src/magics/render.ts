@@ -1,0 +1,38 @@
+/** How p2p things look in a notebook: worker tables, progress bars, remote errors (each with a text twin). */
+import type { MimeBundle } from '../jupyter/messages.js';
+import type { WorkerInfo } from '../p2p/task-handle.js';
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+export function workerName(w: WorkerInfo): string {
+  return `${w.user}@${w.host}`;
+}
+
+export function workersTable(cluster: string, workers: readonly WorkerInfo[]): MimeBundle {
+  const slots = workers.reduce((n, w) => n + w.slots, 0);
+  const title = `${cluster}: ${workers.length} worker(s), ${slots} slot(s)`;
+  const columns = ['user', 'host', 'slots', 'busy', 'tasks done', 'id'] as const;
+  const rows = workers.map((w) => [w.user, w.host, String(w.slots), String(w.running), String(w.done), w.id.slice(0, 8)]);
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
+  const text = [title, ...(rows.length ? [line(columns), ...rows.map(line)] : ['no workers yet: start one with `tsp2p worker` or `%p2p worker`'])].join('\n');
+  const html =
+    `<div><b>${escapeHtml(title)}</b></div>` +
+    (rows.length
+      ? `<table><thead><tr>${columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+      : '<div>no workers yet: start one with <code>tsp2p worker</code> or <code>%p2p worker</code></div>');
+  return { 'text/plain': text, 'text/html': html };
+}
+
+export function progressBar(label: string, done: number, total: number, detail = ''): MimeBundle {
+  const width = 30;
+  const filled = total > 0 ? Math.round((done / total) * width) : width;
+  const percent = total > 0 ? Math.round((done / total) * 100) : 100;
+  const text = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${detail ? ` ${detail}` : ''}`;
+  const html =
+    `<div style="font-family:monospace">${escapeHtml(label)} <progress value="${done}" max="${total}" style="width:20em"></progress> ` +
+    `${done}/${total} (${percent}%)${detail ? ` ${escapeHtml(detail)}` : ''}</div>`;
+  return { 'text/plain': text, 'text/html': html };
+}
