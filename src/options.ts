@@ -114,7 +114,11 @@ function convert(spec: OptionSpec, raw: string | boolean): OptionValue {
       return n;
     }
     case 'duration':
-      return parseDuration(text);
+      try {
+        return parseDuration(text);
+      } catch (err) {
+        throw Tsp2pError.USAGE(`--${spec.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     case 'list':
       return text.split(',').map((s) => s.trim()).filter(Boolean);
     default:

@@ -16,8 +16,6 @@ import { workerName } from './render.js';
 import type { P2PSession } from './session.js';
 import { shipCell } from './ship.js';
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
 function fail(sink: OutputSink, report: ErrorContent): ExecuteOutcome {
   sink.error(report);
   return { status: 'error', ...report };
@@ -31,7 +29,6 @@ function store(engine: TypeScriptEngine, name: string, value: unknown): void {
 
 export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession, body: string, options: Record<string, OptionValue>, sink: OutputSink): Promise<ExecuteOutcome> {
   const name = typeof options.name === 'string' ? options.name : undefined;
-  if (name !== undefined && !IDENTIFIER.test(name)) throw Tsp2pError.USAGE(`--name wants a variable name, not "${name}"`);
   const cluster = session.requireCluster();
   const converted = engine.ts.convert(body);
   if (converted.diagnostics.length > 0) return fail(sink, diagnosticsReport(body, converted.diagnostics));

@@ -81,6 +81,7 @@ export type Directive =
   | { kind: 'lines'; lines: LineDirective[] }
   | { kind: 'cell'; options: Record<string, OptionValue>; body: string; help?: string };
 
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const CELL_RE = /^[ \t]*%%p2p\b(.*)$/;
 const LINE_RE = /^[ \t]*%p2p\b(.*)$/;
 
@@ -107,6 +108,8 @@ export function parseCell(code: string): Directive {
     const body = lines.slice(first + 1).join('\n');
     const parsed = parseCommand(CELL_MAGIC, splitArgs(cell[1] ?? ''));
     if (parsed.positionals.length) throw Tsp2pError.USAGE(`%%p2p takes options only, not "${parsed.positionals[0]}"\n\n${helpText(CELL_MAGIC)}`);
+    const name = parsed.options.name;
+    if (typeof name === 'string' && !IDENTIFIER.test(name)) throw Tsp2pError.USAGE(`--name wants a variable name, not "${name}"\n\n${helpText(CELL_MAGIC)}`);
     return parsed.help ? { kind: 'cell', options: {}, body, help: helpText(CELL_MAGIC) } : { kind: 'cell', options: parsed.options, body };
   }
   if (!LINE_RE.test(lines[first] as string)) return { kind: 'none' };

@@ -48,7 +48,8 @@ export class P2PSession {
     const { Cluster: ClusterClass } = await import('../p2p/cluster.js');
     await this.leave();
     this.#cluster = await ClusterClass.join({ cluster, invite: options.invite, bootstrap: this.bootstrap });
-    await this.#cluster.waitForWorkers(1, options.waitMs).catch(() => {});
+    const found = await this.#cluster.waitForWorkers(1, options.waitMs).then(() => true, () => false);
+    if (found) await this.#cluster.settle();
     return this.#cluster;
   }
 

@@ -71,6 +71,22 @@ export class Cluster {
     return this.workers();
   }
 
+  /**
+   * Waits until no new worker has appeared for `quietMs` (at most `maxMs`): peers are found one by one, so
+   * a report right after the first would undercount.
+   */
+  async settle(quietMs = 500, maxMs = 3_000): Promise<WorkerInfo[]> {
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+      const before = this.workers().length;
+      const wait = Math.min(quietMs, deadline - Date.now());
+      if (wait <= 0) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (this.workers().length === before) break;
+    }
+    return this.workers();
+  }
+
   run(spec: TaskSpec): TaskHandle {
     const handle = this.#scheduler.submit(spec);
     const matching = () => this.workers().some((w) => workerMatches(w, spec.worker));

@@ -13,6 +13,7 @@ import { captureProcessOutput } from '../engine/capture.js';
 import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
+import { HOST_REALM, realmOf, rehome, type Realm } from './realm.js';
 import { fromWire, toWire } from './values.js';
 
 const send = (report: ChildReport) => process.send?.(report);
@@ -36,6 +37,12 @@ const NODE_GLOBALS = [
   'process', 'Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'structuredClone', 'atob', 'btoa',
   'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'performance', 'fetch', 'Headers', 'Request', 'Response',
   'Blob', 'crypto', 'queueMicrotask', 'console', 'WebAssembly',
+  // Values arrive built in this process's realm (superjson, Buffer, TextEncoder...). Sharing the constructors
+  // that have no literal syntax keeps `instanceof Map` / `instanceof Uint8Array` true for them in the task;
+  // Array, Object, RegExp, Promise and errors stay the context's own, as literals and the engine make those.
+  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Date', 'ArrayBuffer', 'SharedArrayBuffer',
+  'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
+  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
 ] as const;
 
 type TimerKind = 'timeout' | 'interval' | 'immediate';
@@ -67,6 +74,7 @@ function clearAll(registry: Set<{ kind: TimerKind; handle: unknown }>): void {
 
 interface Prepared {
   context: vm.Context;
+  realm: Realm;
   timers: Set<{ kind: TimerKind; handle: unknown }>;
 }
 
@@ -77,7 +85,7 @@ function prepare(): Prepared {
   const sandbox: Record<string, unknown> = { ...timers(registry), require: taskRequire, display };
   for (const name of NODE_GLOBALS) if (name in globalThis) sandbox[name] = (globalThis as Record<string, unknown>)[name];
   const context = vm.createContext(sandbox, { name: 'tsp2p task' });
-  return { context, timers: registry };
+  return { context, realm: realmOf(context), timers: registry };
 }
 
 let spare: Prepared | null = null;
@@ -110,16 +118,16 @@ async function run(task: ChildRun): Promise<void> {
   spare = null;
   current = task.id;
   try {
-    const globals = fromWire({ json: task.json, buffers: task.buffers }) as Record<string, unknown>;
+    const globals = rehome(fromWire({ json: task.json, buffers: task.buffers }), prepared.realm) as Record<string, unknown>;
     const sandbox = prepared.context as Record<string, unknown>;
     for (const [name, value] of Object.entries(globals ?? {})) sandbox[name] = value;
     // Code converted by the kernel reads earlier cells' names as exports.NAME.
-    sandbox.exports = { ...globals };
+    sandbox.exports = Object.assign(Object.create(prepared.realm.objectPrototype) as object, globals);
     sandbox.p2p = {
       worker: workerName,
       taskId: task.id,
       emit: (data: unknown) => {
-        const wire = toWire(data);
+        const wire = toWire(rehome(data, HOST_REALM));
         send({ type: 'emit', id: task.id, json: wire.json, buffers: wire.buffers });
       },
     };
@@ -128,7 +136,7 @@ async function run(task: ChildRun): Promise<void> {
     if (value && typeof (value as { then?: unknown }).then === 'function') value = await value;
     let wire;
     try {
-      wire = toWire(value);
+      wire = toWire(rehome(value, HOST_REALM));
     } catch (err) {
       throw new TypeError(`the task's value cannot be sent back: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,0 +1,190 @@
+// %p2p / %%p2p / the p2p object, end to end: Debian's jupyter_client drives diana's tsp2p kernel, which joins
+// alice/friends on a local DHT where bob and carol run workers (each a separate process), all inside the
+// private network namespace npm test makes.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parentPid, skipUnlessNetns, World } from './helpers/cluster.mjs';
+import { JupyterSession, skipUnlessJupyterClient } from './helpers/jupyter.mjs';
+
+const skip = skipUnlessNetns || skipUnlessJupyterClient;
+
+describe('%p2p magics through jupyter_client on a real cluster', { skip }, () => {
+  let world;
+  let kernel;
+  const workerPids = {};
+
+  before(async () => {
+    world = await World.create();
+    await world.startHost(['bob', 'carol', 'diana']);
+    const [bob, carol] = await Promise.all([world.startWorker('bob'), world.startWorker('carol')]);
+    workerPids.bob = bob.pid;
+    workerPids.carol = carol.pid;
+    kernel = await JupyterSession.start(world.env('diana'));
+  });
+
+  after(async () => {
+    await kernel?.close();
+    await world?.stop();
+  });
+
+  const ownerOf = (pid) => Object.keys(workerPids).find((user) => workerPids[user] === parentPid(Number(pid)));
+
+  test('before joining, p2p use says how to join; ordinary cells are untouched', async () => {
+    const cell = await kernel.run('%%p2p\n1 + 1');
+    assert.equal(cell.reply.status, 'error');
+    assert.match(cell.reply.evalue, /%p2p join/);
+    const run = await kernel.run('await p2p.run(() => 1)');
+    assert.equal(run.reply.status, 'error');
+    assert.match(run.reply.evalue, /%p2p join/);
+    assert.equal((await kernel.run('const local: number = 2; local * 21')).result(), '42');
+  });
+
+  test('usage: %p2p alone and --help print it; bad arguments name the problem and show it', async () => {
+    const alone = await kernel.run('%p2p');
+    assert.equal(alone.reply.status, 'ok');
+    assert.match(alone.text(), /usage: %p2p COMMAND/);
+    assert.match(alone.text(), /join/);
+    assert.match((await kernel.run('%%p2p --help\n1')).text(), /--timeout/);
+    for (const [code, problem] of [
+      ['%p2p frobnicate', /unknown %p2p command "frobnicate"/],
+      ['%p2p join --nope', /--nope/],
+      ['%p2p worker --slots many', /slots/],
+      ['%%p2p --timeout soon\n1', /timeout/],
+      ['%%p2p --name 1x\n1', /--name/],
+    ]) {
+      const r = await kernel.run(code);
+      assert.equal(r.reply.status, 'error', code);
+      assert.equal(r.reply.ename, 'UsageError', code);
+      assert.match(r.reply.evalue, problem, code);
+      assert.match(r.of('error')[0].traceback.join('\n'), /usage: %%?p2p/, code);
+    }
+  });
+
+  test('%p2p whoami and join report the user and the workers found', async () => {
+    const who = await kernel.run('%p2p whoami');
+    assert.match(who.text(), new RegExp(`diana ${world.keys.diana}`));
+    const join = await kernel.run('%p2p join alice/friends');
+    assert.equal(join.reply.status, 'ok', JSON.stringify(join.reply));
+    assert.match(join.text(), /joined alice\/friends: 2 worker\(s\)/);
+    const status = await kernel.run('%p2p status');
+    const table = status.of('display_data')[0].data;
+    assert.match(table['text/html'], /<table>/);
+    assert.match(table['text/plain'], /bob/);
+    assert.match(table['text/plain'], /carol/);
+  });
+
+  test('%%p2p process.pid is the pid of a worker process, not the kernel', async () => {
+    const r = await kernel.run('%%p2p\nprocess.pid');
+    const pid = Number(r.result());
+    assert.notEqual(pid, kernel.kernelPid);
+    assert.ok(ownerOf(pid), `pid ${pid} is not a child of a worker (${JSON.stringify(workerPids)})`);
+  });
+
+  test('globals arrive intact: a number, a Map, a Uint8Array, functions and a class from earlier cells', async () => {
+    await kernel.run([
+      'const n = 41;',
+      'const table = new Map<string, number>([["a", 1], ["b", 2]]);',
+      'const bytes = new Uint8Array([0, 1, 254, 255]);',
+      'function square(x: number) { return x * x; }',
+      'function sumOfSquares(xs: number[]) { return xs.map(square).reduce((a, b) => a + b, 0); }',
+      'class Point { constructor(public x: number, public y: number) {} norm() { return Math.hypot(this.x, this.y); } }',
+    ].join('\n'));
+    const r = await kernel.run('%%p2p\nconst p = new Point(3, 4);\n({ n: n + 1, table: [...table], isMap: table instanceof Map, bytes: [...bytes], isBytes: bytes instanceof Uint8Array, sum: sumOfSquares([1, 2, 3]), norm: p.norm(), pid: process.pid })');
+    assert.equal(r.reply.status, 'ok', JSON.stringify(r.outputs));
+    const text = r.result();
+    assert.match(text, /n: 42/);
+    assert.match(text, /table: \[ \[ 'a', 1 \], \[ 'b', 2 \] \]/);
+    assert.match(text, /isMap: true/);
+    assert.match(text, /bytes: \[ 0, 1, 254, 255 \]/);
+    assert.match(text, /isBytes: true/);
+    assert.match(text, /sum: 14/);
+    assert.match(text, /norm: 5/);
+    // Values come back typed too: a Map and binary stay what they are in the kernel.
+    const back = await kernel.run('%%p2p --name got\n({ m: new Map([["k", 1]]), b: new Uint8Array([9, 8]) })');
+    assert.equal(back.reply.status, 'ok');
+    const local = await kernel.run('[got.m instanceof Map, got.m.get("k"), got.b instanceof Uint8Array, got.b[1]]');
+    assert.equal(local.result(), '[ true, 1, true, 8 ]', JSON.stringify(local.outputs));
+  });
+
+  test('a value that cannot travel gives an error naming the variable', async () => {
+    await kernel.run('const sock = new (require("node:net").Socket)();');
+    const r = await kernel.run('%%p2p\nsock.remoteAddress');
+    assert.equal(r.reply.status, 'error');
+    assert.match(r.reply.evalue, /sock/);
+  });
+
+  test('stdout and stderr stream live and in order; displays appear inline; the last expression is Out', async () => {
+    const r = await kernel.run('%%p2p\nconsole.log("one"); console.error("two"); console.log("three");\nawait new Promise((r) => setTimeout(r, 800));\ndisplay.html("<b>late</b>");\n"done"');
+    assert.equal(r.reply.status, 'ok');
+    const streams = r.of('stream').map((s) => [s.name, s.text]);
+    assert.deepEqual(streams, [['stdout', 'one\n'], ['stderr', 'two\n'], ['stdout', 'three\n']]);
+    const first = r.outputs.find((o) => o.type === 'stream');
+    const result = r.outputs.find((o) => o.type === 'execute_result');
+    assert.ok(result.at - first.at > 0.5, `output streamed at ${first.at}s, result at ${result.at}s`);
+    assert.equal(r.of('display_data')[0].data['text/html'], '<b>late</b>');
+    assert.equal(r.result(), "'done'");
+  });
+
+  test('a remote error shows the worker, name, message and remote stack', async () => {
+    const r = await kernel.run('%%p2p\nfunction deep() { throw new RangeError("too far"); }\ndeep()');
+    assert.equal(r.reply.status, 'error');
+    assert.equal(r.reply.ename, 'RangeError');
+    assert.equal(r.reply.evalue, 'too far');
+    const traceback = r.of('error')[0].traceback.join('\n');
+    assert.match(traceback, /at deep/);
+    assert.match(traceback, /on worker (bob|carol)@/);
+    assert.equal((await kernel.run('"kernel fine"')).result(), "'kernel fine'");
+  });
+
+  test('--all runs on every worker, grouped per worker; --worker picks one; --name keeps the result', async () => {
+    const all = await kernel.run('%%p2p --all\nconsole.log("hi from", p2p.worker); process.pid');
+    assert.equal(all.reply.status, 'ok');
+    const out = all.text();
+    assert.match(out, /\[bob@[^\]]+\]\nhi from bob@/);
+    assert.match(out, /\[carol@[^\]]+\]\nhi from carol@/);
+    const pids = [...all.result().matchAll(/: (\d+)/g)].map((m) => Number(m[1]));
+    assert.deepEqual(pids.map(ownerOf).sort(), ['bob', 'carol']);
+    for (const user of ['bob', 'carol']) {
+      const r = await kernel.run(`%%p2p --worker ${user} --name pid_${user}\nprocess.pid`);
+      assert.equal(ownerOf(r.result()), user);
+    }
+    assert.equal((await kernel.run('typeof pid_bob === "number" && pid_bob !== pid_carol')).result(), 'true');
+  });
+
+  test('the interrupt cancels a remote infinite loop within a second; the kernel and the workers stay usable', async () => {
+    const r = await kernel.run('%%p2p\nwhile (true) {}', { interruptAfter: 1.5 });
+    assert.equal(r.reply.status, 'error');
+    assert.equal(r.reply.ename, 'Interrupted');
+    assert.ok(r.seconds < 2.5, `the cell ended ${r.seconds}s after it started (interrupted at 1.5s)`);
+    const both = await kernel.run('%%p2p --all --timeout 10s\n"free"');
+    assert.equal(both.reply.status, 'ok', JSON.stringify(both.outputs));
+    assert.equal((await kernel.run('1 + 1')).result(), '2');
+  });
+
+  test('p2p.map over 50 items uses both workers and keeps the order, with a live progress bar', async () => {
+    const r = await kernel.run('const offset = 1000;\nconst rs = await p2p.map(Array.from({ length: 50 }, (_, i) => i), (i: number) => ({ v: i + offset, pid: process.pid }));\n[rs.every((r, k) => r.v === k + 1000), new Set(rs.map((r) => r.pid)).size]');
+    assert.equal(r.reply.status, 'ok', JSON.stringify(r.outputs));
+    assert.equal(r.result(), '[ true, 2 ]');
+    const bar = r.of('update_display_data').at(-1);
+    assert.match(bar.data['text/plain'], /50\/50/);
+    assert.equal(r.of('display_data')[0].transient.display_id, bar.transient.display_id);
+  });
+
+  test('p2p.run is a future; p2p.emit reaches onEmit while the task runs; p2p.workers lists them', async () => {
+    const r = await kernel.run([
+      'const seen: number[] = [];',
+      'const f = p2p.run(async () => { for (let i = 1; i <= 3; i++) p2p.emit(i); return "ok"; }, { onEmit: (d) => seen.push(d) });',
+      'const value = await f;',
+      '[value, f.status, typeof f.worker?.user, seen, p2p.workers().length, p2p.cluster]',
+    ].join('\n'));
+    assert.equal(r.reply.status, 'ok', JSON.stringify(r.outputs));
+    assert.equal(r.result(), "[ 'ok', 'done', 'string', [ 1, 2, 3 ], 2, 'alice/friends' ]");
+    const cancelled = await kernel.run('const g = p2p.run(() => new Promise(() => {}));\nsetTimeout(() => g.cancel(), 300);\nlet outcome: unknown = "not cancelled";\ntry { await g; } catch (e) { outcome = [(e as Error).message, g.status]; }\noutcome');
+    assert.match(cancelled.result() ?? JSON.stringify(cancelled.outputs), /cancel/);
+  });
+
+  test('%p2p leave, then p2p use says how to join again', async () => {
+    assert.match((await kernel.run('%p2p leave')).text(), /left alice\/friends/);
+    assert.match((await kernel.run('%%p2p\n1')).reply.evalue, /%p2p join/);
+  });
+});
