@@ -16,6 +16,22 @@ function ts(): typeof TS {
   return typescript;
 }
 
+/**
+ * Remembers answers by source text: a cell or function is often shipped again unchanged (p2p.map ships one
+ * function per item; a re-run cell is the same text), and parsing it costs a few tenths of a millisecond.
+ */
+function memo<T>(compute: (source: string) => T, limit = 256): (source: string) => T {
+  const cache = new Map<string, T>();
+  return (source) => {
+    const hit = cache.get(source);
+    if (hit !== undefined) return hit;
+    const value = compute(source);
+    if (cache.size >= limit) cache.delete(cache.keys().next().value as string);
+    cache.set(source, value);
+    return value;
+  };
+}
+
 function parse(js: string): TS.SourceFile {
   const t = ts();
   return t.createSourceFile('code.js', js, t.ScriptTarget.Latest, true, t.ScriptKind.JS);
@@ -33,7 +49,7 @@ function isExportsAccess(node: TS.Node): node is TS.PropertyAccessExpression {
 }
 
 /** Names read as `exports.NAME` (written ones, `exports.NAME = ...`, are the code's own declarations). */
-export function exportsReads(js: string): string[] {
+export const exportsReads = memo((js: string): string[] => {
   const names = new Set<string>();
   const visit = (node: TS.Node): void => {
     if (isExportsAccess(node) && !isAssignmentTarget(node)) names.add(node.name.text);
@@ -41,7 +57,7 @@ export function exportsReads(js: string): string[] {
   };
   visit(parse(js));
   return [...names];
-}
+});
 
 /** Whether an identifier node is a reference to a variable (not a property name, key, label or declaration). */
 function isReference(id: TS.Identifier): boolean {
@@ -81,7 +97,7 @@ function declaredNames(root: TS.Node): Set<string> {
  * Free identifiers of a function (or class) given as source text, plus what it reads as `exports.NAME`.
  * `this`, `arguments` and the language's own keywords are not identifiers and never show up.
  */
-export function freeIdentifiers(source: string): string[] {
+export const freeIdentifiers = memo((source: string): string[] => {
   const t = ts();
   const file = parse(`(${source})`);
   const declared = declaredNames(file);
@@ -94,10 +110,10 @@ export function freeIdentifiers(source: string): string[] {
   };
   visit(file);
   return [...free];
-}
+});
 
 /** Whether `source` parses as an expression on its own (a method's shorthand source does not). */
-export function isStandaloneExpression(source: string): boolean {
+export const isStandaloneExpression = memo((source: string): boolean => {
   const file = parse(`(${source})`);
   return ((file as unknown as { parseDiagnostics?: unknown[] }).parseDiagnostics ?? []).length === 0;
-}
+});

@@ -1,0 +1,70 @@
+// The %%p2p round trip as a Jupyter client sees it (execute_request sent → execute_reply and idle back),
+// beside a local cell in the same kernel and the same run. Inside a private network namespace, on a local
+// DHT with alice hosting alice/friends, bob and carol as workers and diana's kernel joined (all made here).
+//   node bench/magics.mjs [--runs N] [--json]
+// Goal (issue 4): %%p2p adds at most 3 ms to the median round trip of a local cell.
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { inNamespace, runInNamespace } from '../scripts/netns.mjs';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '300' } } });
+if (!inNamespace()) {
+  const code = runInNamespace([process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
+  if (code === null) throw new Error('bench/magics.mjs needs a private network namespace (root or unprivileged user namespaces)');
+  process.exit(code);
+}
+
+const { World } = await import('../test/helpers/cluster.mjs');
+const { startKernel } = await import('../test/helpers/kernel.mjs');
+const runs = Number(values.runs);
+const started = performance.now();
+const progress = (what) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${what}\n`);
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+const world = await World.create();
+let kernel;
+try {
+  progress('local DHT, alice, bob, carol, diana made');
+  await world.startHost(['bob', 'carol', 'diana']);
+  await Promise.all([world.startWorker('bob'), world.startWorker('carol')]);
+  progress('alice hosts alice/friends; bob and carol run workers');
+  kernel = await startKernel(null, { env: world.env('diana') });
+  const { client } = kernel;
+  const join = await client.execute('%p2p join alice/friends');
+  if (join.reply.content.status !== 'ok') throw new Error(`join failed: ${JSON.stringify(join.outputs.map((m) => m.content))}`);
+  await client.execute('const n = 41; const table = new Map([["a", 1]]); function inc(x: number) { return x + 1; }');
+
+  const cells = {
+    'local cell `n + 1`': 'n + 1',
+    '%%p2p `1`': '%%p2p\n1',
+    '%%p2p `inc(n)` (ships a number and a function)': '%%p2p\ninc(n)',
+    '%%p2p `console.log(...); table.get("a")`': '%%p2p\nconsole.log("hi"); table.get("a")',
+  };
+  const times = Object.fromEntries(Object.keys(cells).map((k) => [k, []]));
+  const once = async (code) => {
+    const t = performance.now();
+    const r = await client.execute(code);
+    if (r.reply.content.status !== 'ok') throw new Error(`${code}: ${JSON.stringify(r.reply.content)}`);
+    return performance.now() - t;
+  };
+  for (const code of Object.values(cells)) for (let i = 0; i < 20; i++) await once(code); // warm up
+  progress(`diana's kernel joined; ${runs} runs of each cell, interleaved`);
+  for (let i = 0; i < runs; i++) for (const [label, code] of Object.entries(cells)) times[label].push(await once(code));
+
+  const summary = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, { median: percentile(xs, 50), p90: percentile(xs, 90) }]));
+  const local = summary['local cell `n + 1`'];
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ runs, summary }, null, 2) + '\n');
+  } else {
+    console.log(`${'round trip seen by the client, n=' + runs}`.padEnd(52) + 'median ms'.padStart(11) + 'p90 ms'.padStart(9) + '  added vs local (median)');
+    for (const [label, s] of Object.entries(summary)) {
+      const added = s.median - local.median;
+      console.log(`${label.padEnd(52)}${s.median.toFixed(2).padStart(11)}${s.p90.toFixed(2).padStart(9)}  ${label.startsWith('local') ? 'baseline' : `+${added.toFixed(2)} ms`}`);
+    }
+    const worst = Math.max(...Object.entries(summary).filter(([k]) => !k.startsWith('local')).map(([, s]) => s.median - local.median));
+    console.log(`\ngoal: %%p2p adds ≤ 3 ms to a local cell's median round trip: +${worst.toFixed(2)} ms (${worst <= 3 ? 'met' : 'NOT met'})`);
+  }
+} finally {
+  await kernel?.stop();
+  await world.stop();
+}
