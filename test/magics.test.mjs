@@ -5,6 +5,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parentPid, skipUnlessNetns, World } from './helpers/cluster.mjs';
 import { JupyterSession, skipUnlessJupyterClient } from './helpers/jupyter.mjs';
+import { waitFor } from './helpers/kernel.mjs';
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 const skip = skipUnlessNetns || skipUnlessJupyterClient;
 
@@ -24,6 +34,8 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
 
   after(async () => {
     await kernel?.close();
+    // The worker started from the notebook ended with the kernel.
+    if (workerPids.diana) await waitFor(() => !alive(workerPids.diana), { what: 'the notebook worker to end', timeoutMs: 10_000 });
     await world?.stop();
   });
 
@@ -181,6 +193,17 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.equal(r.result(), "[ 'ok', 'done', 'string', [ 1, 2, 3 ], 2, 'alice/friends' ]");
     const cancelled = await kernel.run('const g = p2p.run(() => new Promise(() => {}));\nsetTimeout(() => g.cancel(), 300);\nlet outcome: unknown = "not cancelled";\ntry { await g; } catch (e) { outcome = [(e as Error).message, g.status]; }\noutcome');
     assert.match(cancelled.result() ?? JSON.stringify(cancelled.outputs), /cancel/);
+  });
+
+  test('%p2p worker starts a worker from the notebook that serves the cluster and ends with the kernel', async () => {
+    const started = await kernel.run('%p2p worker --slots 1');
+    assert.equal(started.reply.status, 'ok', JSON.stringify(started.outputs));
+    const pid = Number(/pid (\d+)/.exec(started.text())[1]);
+    assert.match(started.text(), /alice\/friends now has 3 worker\(s\)/);
+    const mine = await kernel.run('%%p2p --worker diana\nprocess.pid');
+    assert.equal(parentPid(Number(mine.result())), pid);
+    assert.match((await kernel.run('%p2p status')).text(), new RegExp(`background worker \\(alice/friends\\), pid ${pid}`));
+    workerPids.diana = pid;
   });
 
   test('%p2p leave, then p2p use says how to join again', async () => {
