@@ -5,7 +5,7 @@
 // Goal (issue 4): %%p2p adds at most 3 ms to the median round trip of a local cell.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { inNamespace, runInNamespace } from '../scripts/netns.mjs';
+import { inNamespace, runInNamespace } from '../dist/netns.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '300' } } });
 if (!inNamespace()) {

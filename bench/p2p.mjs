@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { inNamespace, runInNamespace } from '../scripts/netns.mjs';
+import { inNamespace, runInNamespace } from '../dist/netns.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });

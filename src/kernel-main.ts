@@ -21,7 +21,10 @@ export async function startKernel(connectionFile: string): Promise<Kernel> {
   const exit = async (code: number) => {
     if (exiting) return;
     exiting = true;
-    await executor.shutdown(false).catch((err: unknown) => log.error(`shutdown: ${String(err)}`));
+    // Leaving a cluster whose peers are gone can take long: the kernel ends regardless after a few seconds.
+    setTimeout(() => process.exit(code), 5_000).unref();
+    const shutdown = executor.shutdown(false).catch((err: unknown) => log.error(`shutdown: ${String(err)}`));
+    await Promise.race([shutdown, new Promise((resolve) => setTimeout(resolve, 2_000))]);
     await transport.close();
     process.exit(code);
   };
@@ -31,6 +34,15 @@ export async function startKernel(connectionFile: string): Promise<Kernel> {
     executor.interrupt();
   });
   process.on('SIGTERM', () => void exit(0));
+  // As ipykernel's parent poller: when whoever started the kernel is gone (we were re-parented), nobody can
+  // reach this kernel any more, so it ends instead of lingering.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !exiting) {
+      log.warn('the process that started this kernel is gone: shutting down');
+      void exit(0);
+    }
+  }, 1_000).unref();
   process.on('uncaughtException', (err) => engine.reportBackground(err));
   process.on('unhandledRejection', (reason) => engine.reportBackground(reason));
   log.debug(`kernel ready, session ${transport.session}`);

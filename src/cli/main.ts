@@ -5,6 +5,7 @@ import { helpText, parseCommand } from '../options.js';
 import { version } from '../version.js';
 import type { Command } from './command.js';
 import { execCommand, joinCommand, statusCommand, workerCommand } from './cluster-commands.js';
+import { demoCommand } from './demo-command.js';
 import { dhtCommand } from './dht-command.js';
 import { hostCommand } from './host-command.js';
 import { friendsCommand, idCommand } from './id-command.js';
@@ -24,6 +25,7 @@ const commands: Record<string, Command> = {
   status: statusCommand,
   exec: execCommand,
   dht: dhtCommand,
+  demo: demoCommand,
 };
 
 function overview(): string {

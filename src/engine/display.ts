@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
 import { encodeMimeData, toMimeBundle } from './mime.js';
+import { encodePng, type RgbaImage } from './png.js';
 
 export interface DisplayCallOptions {
   id?: string;
@@ -27,6 +28,8 @@ export interface DisplayMethods {
   latex(latex: string, options?: DisplayCallOptions): void;
   svg(svg: string, options?: DisplayCallOptions): void;
   png(bytes: Uint8Array, options?: DisplayCallOptions): void;
+  /** Raw pixels (RGBA or RGB), shown as a PNG. */
+  image(image: RgbaImage, options?: DisplayCallOptions): void;
   jpeg(bytes: Uint8Array, options?: DisplayCallOptions): void;
   gif(bytes: Uint8Array, options?: DisplayCallOptions): void;
   pdf(bytes: Uint8Array, options?: DisplayCallOptions): void;
@@ -61,6 +64,7 @@ function methods(show: (data: MimeBundle, options?: DisplayCallOptions) => void)
     latex: one('text/latex'),
     svg: one('image/svg+xml'),
     png: one('image/png'),
+    image: (image, options) => show({ 'image/png': encodeMimeData(encodePng(image)) }, { ...options, metadata: { 'image/png': { width: image.width, height: image.height }, ...options?.metadata } }),
     jpeg: one('image/jpeg'),
     gif: one('image/gif'),
     pdf: one('application/pdf'),

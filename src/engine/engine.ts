@@ -13,6 +13,7 @@ import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { captureProcessOutput } from './capture.js';
+import { encodePng } from './png.js';
 import { createDisplay, type Display, type DisplayTarget } from './display.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from './error-report.js';
 import { toMimeBundle } from './mime.js';
@@ -82,6 +83,7 @@ export class TypeScriptEngine implements Executor {
     });
     const globals = globalThis as Record<string, unknown>;
     globals.display = this.display;
+    globals.encodePng = encodePng;
     globals.input = (prompt = '', options: { password?: boolean } = {}) => this.#currentSink().input(prompt, options.password === true);
     Object.defineProperty(globalThis, '__tsp2p__', { value: { exports: this.#exports, require: this.#modules.require }, enumerable: false });
   }

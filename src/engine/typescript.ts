@@ -17,6 +17,9 @@ export type { ConvertResult, Diagnostic };
 /** Declarations of the kernel's globals, type-checked but defined elsewhere (a virtual module in the converter). */
 export const DISPLAY_DECLARATIONS = `
 declare global {
+  interface TsP2PImage { width: number; height: number; data: Uint8Array | Uint8ClampedArray; channels?: 3 | 4 }
+  /** Encodes raw pixels as a PNG file's bytes (e.g. for fs.writeFileSync). */
+  function encodePng(image: TsP2PImage): Uint8Array;
   interface TsP2PDisplayOptions { id?: string; update?: boolean; metadata?: Record<string, unknown> }
   interface TsP2PDisplayMethods {
     html(html: string, options?: TsP2PDisplayOptions): void;
@@ -24,6 +27,8 @@ declare global {
     latex(latex: string, options?: TsP2PDisplayOptions): void;
     svg(svg: string, options?: TsP2PDisplayOptions): void;
     png(bytes: Uint8Array, options?: TsP2PDisplayOptions): void;
+    /** Raw pixels, row by row, 4 bytes (RGBA) per pixel (or 3 with channels: 3), shown as a PNG. */
+    image(image: TsP2PImage, options?: TsP2PDisplayOptions): void;
     jpeg(bytes: Uint8Array, options?: TsP2PDisplayOptions): void;
     gif(bytes: Uint8Array, options?: TsP2PDisplayOptions): void;
     pdf(bytes: Uint8Array, options?: TsP2PDisplayOptions): void;

@@ -83,7 +83,11 @@ export async function launchKernel(options: LaunchOptions = {}): Promise<Launche
     env: { ...process.env, ...(spec.env ?? {}), ...(options.env ?? {}) },
     stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'],
   });
+  // A kernel never outlives whoever launched it (the kernel also notices a dead parent; this is quicker).
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => process.off('exit', killOnExit));
   const client = new KernelClient(connection);
   let startupMs = 0;
   const stop = async (): Promise<void> => {

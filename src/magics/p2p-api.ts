@@ -25,12 +25,16 @@ declare global {
     worker?: string;
     /** Receives what the task sends with p2p.emit(data) while it runs. */
     onEmit?: (data: any) => void;
+    /** Called when a worker starts the task (again, if it is re-run elsewhere). */
+    onStart?: (worker: TsP2PWorker) => void;
   }
   interface TsP2PMapOptions extends TsP2PRunOptions {
     /** Show a live progress bar (default true); a string labels it. */
     progress?: boolean | string;
     /** Called with each item's result as it arrives (in completion order). */
     onResult?: (result: any, index: number, worker: TsP2PWorker | null) => void;
+    /** Called when a worker starts an item's task. */
+    onItemStart?: (index: number, worker: TsP2PWorker) => void;
   }
   interface TsP2PFuture<T> extends PromiseLike<T> {
     readonly id: string;
@@ -60,16 +64,27 @@ interface RunOptions {
   timeout?: number | string;
   worker?: string;
   onEmit?: (data: unknown) => void;
+  onStart?: (worker: WorkerInfo) => void;
 }
 
 interface MapOptions extends RunOptions {
   progress?: boolean | string;
   onResult?: (result: unknown, index: number, worker: WorkerInfo | null) => void;
+  onItemStart?: (index: number, worker: WorkerInfo) => void;
 }
 
 function timeoutMs(timeout: number | string | undefined): number | undefined {
   if (timeout === undefined) return undefined;
   return typeof timeout === 'number' ? timeout : parseDuration(timeout);
+}
+
+/** Runs a user callback; what it throws shows in the cell (as background errors do) instead of unwinding p2p code. */
+function guarded(engine: TypeScriptEngine, callback: () => void): void {
+  try {
+    callback();
+  } catch (err) {
+    engine.reportBackground(err);
+  }
 }
 
 /** Streams a task's output and displays into `sink`, and cancels it when the cell is interrupted. */
@@ -78,7 +93,7 @@ export function attachTask(handle: TaskHandle, engine: TypeScriptEngine, sink: O
     handle.on('stream', (name, text) => sink.stream(name, text));
     handle.on('display', (event) => ('clear' in event ? sink.clear(event.wait) : sink.display(event.data, event.metadata, { displayId: event.displayId, update: event.update })));
   }
-  if (onEmit) handle.on('emit', (data) => onEmit(data));
+  if (onEmit) handle.on('emit', (data) => guarded(engine, () => onEmit(data)));
   const off = engine.onInterrupt(() => handle.cancel());
   void handle.result.finally(off).catch(() => {});
 }
@@ -90,6 +105,8 @@ export function createP2PApi(session: P2PSession, engine: TypeScriptEngine) {
     const ms = timeoutMs(options.timeout);
     const handle = cluster.run({ code: shipment.code, globals: shipment.globals, ...(ms ? { timeoutMs: ms } : {}), ...(options.worker ? { worker: options.worker } : {}) });
     attachTask(handle, engine, engine.output, options.onEmit);
+    const { onStart } = options;
+    if (onStart) handle.on('status', (status) => status === 'running' && handle.worker && guarded(engine, () => onStart(handle.worker as WorkerInfo)));
     return handle;
   };
 
@@ -100,7 +117,8 @@ export function createP2PApi(session: P2PSession, engine: TypeScriptEngine) {
 
     async map(items: Iterable<unknown>, fn: (item: unknown, index: number) => unknown, options: MapOptions = {}): Promise<unknown[]> {
       const list = [...items];
-      const handles = list.map((item, i) => start(fn as (...args: never[]) => unknown, [item, i], options));
+      const { onItemStart } = options;
+      const handles = list.map((item, i) => start(fn as (...args: never[]) => unknown, [item, i], onItemStart ? { ...options, onStart: (w) => onItemStart(i, w) } : options));
       const label = typeof options.progress === 'string' ? options.progress : 'p2p.map';
       const bar = options.progress === false ? null : engine.display.create();
       const perWorker = new Map<string, number>();
@@ -118,7 +136,7 @@ export function createP2PApi(session: P2PSession, engine: TypeScriptEngine) {
           done += 1;
           const w = h.worker ? workerName(h.worker) : 'unknown';
           perWorker.set(w, (perWorker.get(w) ?? 0) + 1);
-          options.onResult?.(value, i, h.worker);
+          guarded(engine, () => options.onResult?.(value, i, h.worker));
           draw(done === list.length);
         }, () => {}),
       );

@@ -1,0 +1,188 @@
+/**
+ * `tsp2p demo`: the whole story on one machine. In a throwaway TSP2P_HOME tree it makes alice, bob, carol
+ * and diana (who know each other's keys), starts a local DHT, has alice host alice/friends for the others,
+ * bob and carol start workers, and diana runs notebooks/mandelbrot.ipynb headless through the kernel. It runs
+ * in a private network namespace when it can make one, so it never touches the user's network.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Tsp2pError } from '../errors.js';
+import { packageRoot } from '../version.js';
+import type { Command } from './command.js';
+import { say, str } from './common.js';
+
+const CLI = fileURLToPath(new URL('dist/cli/main.js', packageRoot));
+const NOTEBOOK = fileURLToPath(new URL('notebooks/mandelbrot.ipynb', packageRoot));
+const USERS = ['alice', 'bob', 'carol', 'diana'] as const;
+const CLUSTER = 'alice/friends';
+
+/** Runs `fn` with TSP2P_HOME set to `home` (the identity and friends modules read it at call time). */
+function asUser<T>(home: string, fn: () => T): T {
+  const previous = process.env.TSP2P_HOME;
+  process.env.TSP2P_HOME = home;
+  try {
+    return fn();
+  } finally {
+    if (previous === undefined) delete process.env.TSP2P_HOME;
+    else process.env.TSP2P_HOME = previous;
+  }
+}
+
+/** The size of a PNG, from its IHDR chunk. */
+function pngSize(file: string): { width: number; height: number } {
+  const bytes = readFileSync(file);
+  if (bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') throw new Tsp2pError('DEMO_FAILED', `${file} is not a PNG`);
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+/** The text/plain of the outputs of the notebook's cells, for the summary. */
+function outputTexts(file: string): string[] {
+  const notebook = JSON.parse(readFileSync(file, 'utf8')) as { cells: { outputs?: { data?: Record<string, string | string[]>; text?: string | string[] }[] }[] };
+  const join = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('') : (v ?? ''));
+  return notebook.cells.flatMap((c) => c.outputs ?? []).map((o) => join(o.data?.['text/plain']) || join(o.text));
+}
+
+interface Testnet {
+  destroy(): Promise<void>;
+  bootstrap: { host: string; port: number }[];
+}
+
+class Processes {
+  readonly #children: ChildProcess[] = [];
+
+  /** Starts `tsp2p ARGS` and resolves once a line matching `ready` appears (rejects if it exits first). */
+  start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, label: string): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#children.push(child);
+    let output = '';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Tsp2pError('DEMO_FAILED', `${label} did not start within 30 s:\n${output}`)), 30_000);
+      const collect = (d: Buffer) => {
+        output += d.toString();
+        if (ready.test(output)) {
+          clearTimeout(timer);
+          resolve(child);
+        }
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Tsp2pError('DEMO_FAILED', `${label} stopped (exit ${code}):\n${output.trim()}`));
+      });
+    });
+  }
+
+  /** Runs `tsp2p ARGS` to its end with its stderr (progress) passed through. */
+  run(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string }> {
+    const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'inherit'] });
+    this.#children.push(child);
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, stdout })));
+  }
+
+  async stopAll(): Promise<void> {
+    const running = this.#children.filter((c) => c.exitCode === null && c.signalCode === null);
+    const exits = running.map((c) => new Promise((resolve) => c.once('exit', resolve)));
+    for (const c of running) c.kill('SIGTERM');
+    const timer = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), 5_000);
+    await Promise.all(exits);
+    clearTimeout(timer);
+  }
+}
+
+async function demo(outDir: string, workers: number, slots: number): Promise<number> {
+  const started = Date.now();
+  const step = (text: string) => say(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${text}`);
+  const root = mkdtempSync(path.join(tmpdir(), 'tsp2p-demo-'));
+  const processes = new Processes();
+  let testnet: Testnet | null = null;
+  const cleanup = async () => {
+    await processes.stopAll();
+    await testnet?.destroy();
+    rmSync(root, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    say('\ninterrupted: stopping everything the demo started');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { setIdentityName } = await import('../p2p/identity.js');
+    const { addFriend } = await import('../p2p/friends.js');
+    const home = (user: string) => path.join(root, user);
+    const keys = Object.fromEntries(USERS.map((u) => [u, asUser(home(u), () => setIdentityName(u)).key]));
+    for (const a of USERS) for (const b of USERS) if (a !== b) asUser(home(a), () => addFriend(b, keys[b] as string));
+    step(`made ${USERS.join(', ')} (keys in ${root}, each knows the others)`);
+
+    const { default: createTestnet } = await import('hyperdht/testnet.js');
+    const dht: Testnet = await createTestnet(3, { host: '127.0.0.1' });
+    testnet = dht;
+    const bootstrap = dht.bootstrap.map((b) => `${b.host}:${b.port}`).join(',');
+    const env = (user: string): NodeJS.ProcessEnv => ({ ...process.env, TSP2P_HOME: home(user), TSP2P_BOOTSTRAP: bootstrap });
+    step(`local DHT on ${bootstrap}`);
+
+    await processes.start(['host', '--users=bob,carol,diana', `--cluster=${CLUSTER}`], env('alice'), /is up/, 'alice host');
+    step(`alice hosts ${CLUSTER} for bob, carol and diana`);
+    const owners = Array.from({ length: workers }, (_, i) => (i % 2 === 0 ? 'bob' : 'carol'));
+    await Promise.all(owners.map((user, i) => processes.start(['worker', `--cluster=${CLUSTER}`, '--slots', String(slots)], env(user), /worker joined/, `${user} worker ${i + 1}`)));
+    step(`workers joined: ${owners.map((u) => `${u} (${slots} slot${slots > 1 ? 's' : ''})`).join(', ')}`);
+
+    mkdirSync(outDir, { recursive: true });
+    const notebook = path.join(outDir, 'mandelbrot.ipynb');
+    copyFileSync(NOTEBOOK, notebook);
+    step('diana runs notebooks/mandelbrot.ipynb headless through the tsp2p kernel');
+    const run = await processes.run(['run', notebook, '--timeout', '5m'], env('diana'), outDir);
+    if (run.code !== 0) throw new Tsp2pError('DEMO_FAILED', `the notebook failed:\n${run.stdout.trim()}`);
+    const texts = outputTexts(notebook);
+    const summary = texts.find((t) => /pixels, \d+ tiles/.test(t))?.replace(/^'|'$/g, '');
+    const perWorker = texts.find((t) => /tiles: /.test(t) && /total: /.test(t));
+    const png = path.join(outDir, 'mandelbrot.png');
+    const size = pngSize(png);
+    step(`done: ${summary ?? 'the image is ready'}`);
+    if (perWorker) say(`\ntiles per worker:\n${perWorker.replace(/^/gm, '  ')}\n`);
+    say(`notebook with every output: ${notebook}`);
+    say(`image (${size.width}x${size.height}): ${png}`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+export const demoCommand: Command = {
+  spec: {
+    name: 'tsp2p demo',
+    summary: 'Run the whole story locally: alice hosts, bob and carol add workers, diana draws the Mandelbrot set.',
+    options: [
+      { name: 'out', type: 'string', placeholder: 'DIR', description: 'where the executed notebook and the PNG go (default ./demo-output)' },
+      { name: 'workers', type: 'number', placeholder: 'N', description: 'worker processes, alternately bob\'s and carol\'s (default 2)' },
+      { name: 'slots', type: 'number', placeholder: 'N', description: 'slots per worker (default 1)' },
+      { name: 'no-netns', type: 'boolean', description: 'do not move into a private network namespace (everything still stays on 127.0.0.1)' },
+    ],
+    epilog: [
+      'Everything it starts (a local DHT, a host, workers, a kernel) ends when it does, also on Ctrl-C; the',
+      'users live in a temporary directory that is removed afterwards.',
+    ],
+  },
+  async run({ options }) {
+    const outDir = path.resolve(str(options.out) ?? 'demo-output');
+    const workers = typeof options.workers === 'number' ? options.workers : 2;
+    const slots = typeof options.slots === 'number' ? options.slots : 1;
+    if (!Number.isInteger(workers) || workers < 1) throw Tsp2pError.USAGE(`--workers wants a whole number ≥ 1, not ${workers}`);
+    if (!Number.isInteger(slots) || slots < 1) throw Tsp2pError.USAGE(`--slots wants a whole number ≥ 1, not ${slots}`);
+    const { inNamespace, runInNamespaceAsync } = await import('../netns.js');
+    if (!inNamespace() && options['no-netns'] !== true) {
+      const inside = runInNamespaceAsync([process.execPath, CLI, 'demo', '--out', outDir, '--workers', String(workers), '--slots', String(slots)]);
+      if (inside) return inside;
+      say('(no private network namespace can be made here: running on 127.0.0.1 without one)');
+    }
+    return demo(outDir, workers, slots);
+  },
+};
