@@ -15,8 +15,14 @@ import { TaskHandle, type DisplayEvent, type TaskSpec, type WorkerInfo } from '.
 import { fromWire, toWire, type WireValue } from './values.js';
 
 const log = createLogger('scheduler');
-/** Tasks in flight per worker slot: one running, one waiting in the slot, one on its way. */
+/** Tasks in flight per worker slot for short tasks: one running, one waiting in the slot, one on its way. */
 const PIPELINE = 3;
+/**
+ * Tasks that run longer than this (as measured at the worker) get no queue ahead of them: a queue hides only a
+ * network round trip, which they do not notice, and it would bind work to a worker before it is known which
+ * one frees up first (9 heavy tiles over 2 workers went 3+3 at once, then ran unevenly).
+ */
+const LONG_TASK_MS = 5;
 const LIVENESS_MS = 5_000;
 const LIVENESS_CHECK_MS = 1_000;
 const DEFAULT_ATTEMPTS = 3;
@@ -28,6 +34,8 @@ interface WorkerState {
   lastHeard: number;
   /** Other clients' tasks at this worker, as of its last load frame. */
   others: number;
+  /** Moving average of our tasks' run time there (ms); null until one finished. */
+  taskMs: number | null;
 }
 
 interface Entry {
@@ -76,7 +84,7 @@ export class Scheduler {
       // a worker with unreadable versions is still a worker
     }
     const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, versions };
-    this.#workers.set(peer.id, { peer, info, inflight: new Set(), lastHeard: Date.now(), others: 0 });
+    this.#workers.set(peer.id, { peer, info, inflight: new Set(), lastHeard: Date.now(), others: 0, taskMs: null });
     log.debug(`worker ${info.user}@${info.host} with ${info.slots} slot(s)`);
     this.#dispatch();
   }
@@ -114,7 +122,9 @@ export class Scheduler {
 
   /** Room at a worker: its pipeline minus what is in flight there, ours and (as it last said) others'. */
   #room(worker: WorkerState): number {
-    return worker.info.slots * PIPELINE - worker.inflight.size - worker.others;
+    // Until a task's cost is known, one per slot: the first results tell which kind of work this is.
+    const depth = worker.taskMs === null || worker.taskMs > LONG_TASK_MS ? 1 : PIPELINE;
+    return worker.info.slots * depth - worker.inflight.size - worker.others;
   }
 
   /** In queue order; stops as soon as no worker has room, so a long queue costs nothing per call. */
@@ -202,6 +212,7 @@ export class Scheduler {
       case 'result': {
         const f = frame as Frame<'result'>;
         handle.ms = f.ms;
+        worker.taskMs = worker.taskMs === null ? f.ms : 0.7 * worker.taskMs + 0.3 * f.ms;
         this.#settle(entry, () => {
           try {
             handle.resolve(fromWire(f));

@@ -1,0 +1,76 @@
+// The Mandelbrot notebook's work (3x3 tiles of 400 px, preset 1, 512 iterations), timed three ways in one
+// run through diana's kernel: computed locally in the kernel, on one worker, and on two workers. Inside a
+// private network namespace, on a local DHT with alice hosting and bob and carol running a 1-slot worker each.
+//   node bench/mandelbrot.mjs [--rounds N] [--json]
+// Goal (issue 5): two workers ≥ 1.7x faster than one on 2 cores.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { inNamespace, runInNamespace } from '../dist/netns.js';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, rounds: { type: 'string', default: '3' } } });
+if (!inNamespace()) {
+  const code = runInNamespace([process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
+  if (code === null) throw new Error('bench/mandelbrot.mjs needs a private network namespace (root or unprivileged user namespaces)');
+  process.exit(code);
+}
+
+const { World } = await import('../test/helpers/cluster.mjs');
+const { startKernel } = await import('../test/helpers/kernel.mjs');
+const rounds = Number(values.rounds);
+const started = performance.now();
+const progress = (what) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${what}\n`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// The notebook's own definitions (parameters, the tile function, the tiling), so the bench times its code.
+const notebook = JSON.parse(readFileSync(new URL('../notebooks/mandelbrot.ipynb', import.meta.url), 'utf8'));
+const source = (cell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
+const definitions = notebook.cells.filter((c) => c.cell_type === 'code').map(source).filter((s) => /const presets|function mandelbrotTile/.test(s));
+
+const world = await World.create();
+let kernel;
+try {
+  await world.startHost(['bob', 'carol', 'diana']);
+  await Promise.all([world.startWorker('bob'), world.startWorker('carol')]);
+  kernel = await startKernel(null, { env: world.env('diana') });
+  const { client } = kernel;
+  const value = async (code) => {
+    const r = await client.execute(code, { timeoutMs: 300_000 });
+    if (r.reply.content.status !== 'ok') throw new Error(`${code.split('\n')[0]}: ${r.reply.content.ename}: ${r.reply.content.evalue}`);
+    const result = r.outputs.find((m) => m.header.msg_type === 'execute_result');
+    return result ? JSON.parse(result.content.data['text/plain'].replace(/'/g, '"')) : undefined;
+  };
+  await value('%p2p join alice/friends');
+  for (const d of definitions) await value(d);
+  await value('const tiles = tilesFor(region, nrow, resolution, maxIter); tiles.length');
+  progress('diana joined alice/friends (bob and carol: one 1-slot worker each); notebook definitions loaded');
+
+  const ways = {
+    'locally, in the kernel': 'const t0 = performance.now(); const local = tiles.map(mandelbrotTile); const sum = local.reduce((a, c) => a + c.reduce((x, y) => x + y, 0), 0); [performance.now() - t0, sum]',
+    'one worker (bob)': 'const t1 = performance.now(); const one = await p2p.map(tiles, (tile) => mandelbrotTile(tile), { worker: "bob", progress: false }); [performance.now() - t1, one.reduce((a, c) => a + c.reduce((x, y) => x + y, 0), 0)]',
+    'two workers (bob, carol)': 'const t2 = performance.now(); const two = await p2p.map(tiles, (tile) => mandelbrotTile(tile), { progress: false }); [performance.now() - t2, two.reduce((a, c) => a + c.reduce((x, y) => x + y, 0), 0)]',
+  };
+  const times = Object.fromEntries(Object.keys(ways).map((k) => [k, []]));
+  const sums = new Set();
+  for (let round = 0; round < rounds + 1; round++) {
+    for (const [label, code] of Object.entries(ways)) {
+      const [ms, sum] = await value(code);
+      sums.add(sum);
+      if (round > 0) times[label].push(ms); // round 0 warms up every path
+    }
+    progress(round === 0 ? 'warm-up round done' : `round ${round} of ${rounds} done`);
+  }
+  if (sums.size !== 1) throw new Error(`the three ways computed different images (iteration sums ${[...sums]})`);
+  const summary = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(xs)]));
+  const [local, one, two] = Object.values(summary);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ rounds, summary, speedup: one / two }, null, 2) + '\n');
+  } else {
+    console.log(`Mandelbrot 3x3 tiles of 400 px (1200x1200, preset 1, 512 iterations), median of ${rounds}`);
+    for (const [label, ms] of Object.entries(summary)) console.log(`  ${label.padEnd(28)}${(ms / 1000).toFixed(3).padStart(8)} s   ${(local / ms).toFixed(2)}x local`);
+    console.log(`\ngoal: two workers ≥ 1.7x one worker: ${(one / two).toFixed(2)}x (${one / two >= 1.7 ? 'met' : 'NOT met'})`);
+  }
+} finally {
+  await kernel?.stop();
+  await world.stop();
+}
