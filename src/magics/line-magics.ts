@@ -65,10 +65,13 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
     case 'worker': {
       const cluster = str(options.cluster) ?? session.cluster?.label;
       const args = ['worker', ...(cluster ? [`--cluster=${cluster}`] : []), ...(typeof options.slots === 'number' ? ['--slots', String(options.slots)] : []), ...(options.sandbox ? ['--sandbox'] : [])];
+      // Counted before it starts: it may well have connected by the time it says it joined.
+      const before = session.cluster?.workers().length ?? 0;
       const worker = await session.startBackground('worker', args, /worker joined/, cluster ?? 'personal');
-      say(sink, `${worker.output.trim().split('\n')[0]} (pid ${worker.process.pid}; it ends with this kernel)`);
+      const joined = worker.output.split('\n').find((l) => /worker joined/.test(l)) ?? 'worker started';
+      say(sink, `${joined.trim()} (pid ${worker.process.pid}; it ends with this kernel)`);
       if (session.cluster) {
-        await session.cluster.waitForWorkers(session.cluster.workers().length + 1, 10_000).catch(() => {});
+        await session.cluster.waitForWorkers(before + 1, 10_000).catch(() => {});
         say(sink, `${session.cluster.label} now has ${session.cluster.workers().length} worker(s)`);
       }
       return;
