@@ -211,3 +211,21 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.match((await kernel.run('%%p2p\n1')).reply.evalue, /%p2p join/);
   });
 });
+
+describe('%p2p host from a notebook', { skip }, () => {
+  test('hosts in the background, prints invites for strangers, and hosting again replaces the first host', async (t) => {
+    const world = await World.create(['alice', 'bob']);
+    t.after(() => world.stop());
+    const kernel = await JupyterSession.start(world.env('alice'));
+    t.after(() => kernel.close());
+    const first = await kernel.run('%p2p host --users=bob,zed --cluster=alice/lab');
+    assert.equal(first.reply.status, 'ok', JSON.stringify(first.outputs));
+    assert.match(first.text(), /zed is not in your friends book/);
+    assert.match(first.text(), /tsp2p join alice\/lab --invite [a-z0-9]+/);
+    const again = await kernel.run('%p2p host --users=bob --cluster=alice/lab');
+    assert.match(again.text(), /roster version 2/);
+    await kernel.run('%p2p join alice/lab');
+    const status = await kernel.run('%p2p status');
+    assert.equal(status.text().match(/background host \(alice\/lab\)/g)?.length, 1, status.text());
+  });
+});

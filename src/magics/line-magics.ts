@@ -58,6 +58,8 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const users = Array.isArray(options.users) ? options.users : [];
       if (!cluster || users.length === 0) throw Tsp2pError.USAGE('%p2p host needs --users=A,B,... and --cluster=YOU/NAME');
       const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...(str(options.duration) ? ['--duration', str(options.duration) as string] : [])];
+      // Hosting the same cluster again (new --users, say) replaces the host this notebook started before.
+      for (const old of session.background.filter((b) => b.kind === 'host' && b.label === cluster)) await session.stopBackground(old);
       const host = await session.startBackground('host', args, /is up/, cluster);
       say(sink, host.output.trim());
       return;

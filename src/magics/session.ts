@@ -94,6 +94,14 @@ export class P2PSession {
     return background;
   }
 
+  /** Stops a background process and waits (at most 3 s) for it to end. */
+  async stopBackground(background: Background): Promise<void> {
+    const exited = new Promise((resolve) => background.process.once('exit', resolve));
+    if (background.process.exitCode === null && background.process.signalCode === null) background.process.kill('SIGTERM');
+    else return;
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 3_000))]);
+  }
+
   async close(): Promise<void> {
     await this.leave().catch(() => {});
     const exits = this.#background.map((b) => new Promise((resolve) => b.process.once('exit', resolve)));
