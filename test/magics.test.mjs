@@ -118,6 +118,19 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.equal(local.result(), '[ true, 1, true, 8 ]', JSON.stringify(local.outputs));
   });
 
+  test('functions kept warm on a worker are never stale: a redefinition or a changed global is what runs', async () => {
+    const value = async (code) => (await kernel.run(code)).result();
+    await kernel.run('function step(x: number) { return x + 1; }');
+    assert.equal(await value('%%p2p --worker bob\nstep(1)'), '2');
+    assert.equal(await value('%%p2p --worker bob\nstep(10)'), '11');
+    await kernel.run('function step(x: number) { return x + 2; }');
+    assert.equal(await value('%%p2p --worker bob\nstep(1)'), '3');
+    await kernel.run('let base = 10;\nfunction shifted(x: number) { return x + base; }');
+    assert.equal(await value('%%p2p --worker bob\nshifted(1)'), '11');
+    await kernel.run('base = 20;');
+    assert.equal(await value('%%p2p --worker bob\nshifted(1)'), '21');
+  });
+
   test('a value that cannot travel gives an error naming the variable', async () => {
     await kernel.run('const sock = new (require("node:net").Socket)();');
     const r = await kernel.run('%%p2p\nsock.remoteAddress');

@@ -49,10 +49,21 @@ function checkData(value: unknown, name: string, path: string, seen: Set<object>
   }
 }
 
+/** ECMAScript's own globals: the same in every task's context (unlike console, process, p2p, timers...). */
+const INTRINSICS = new Set([
+  'Math', 'JSON', 'Number', 'String', 'Boolean', 'Symbol', 'BigInt', 'Object', 'Array', 'Function', 'Date', 'RegExp',
+  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'Promise', 'Reflect', 'Proxy', 'Intl', 'Atomics',
+  'Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError',
+  'ArrayBuffer', 'SharedArrayBuffer', 'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array',
+  'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+  'Infinity', 'NaN', 'undefined', 'isNaN', 'isFinite', 'parseInt', 'parseFloat',
+  'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI',
+]);
+
 export interface Captured {
   values: Record<string, unknown>;
   /** Function and class sources, dependencies first. */
-  definitions: { name: string; source: string }[];
+  definitions: { name: string; source: string; pure: boolean }[];
 }
 
 /** Captures the kernel variables among `names`, following functions' own free names. */
@@ -85,7 +96,7 @@ export function capture(names: readonly string[], variables: Record<string, unkn
   };
   for (const name of names) visit(name, null);
   // Dependencies first (a class must exist before a class that extends it is defined).
-  const ordered: { name: string; source: string }[] = [];
+  const ordered: Captured['definitions'] = [];
   const placed = new Set<string>();
   const place = (name: string, stack: Set<string>): void => {
     const entry = sources.get(name);
@@ -93,14 +104,21 @@ export function capture(names: readonly string[], variables: Record<string, unkn
     stack.add(name);
     for (const used of entry.uses) place(used, stack);
     placed.add(name);
-    ordered.push({ name, source: entry.source });
+    ordered.push({ name, source: entry.source, pure: entry.uses.every((u) => INTRINSICS.has(u)) });
   };
   for (const name of sources.keys()) place(name, new Set());
   return { values, definitions: ordered };
 }
 
+/**
+ * Defines the functions and classes a task uses. One that uses only the language's built-ins is handed to
+ * the worker's __tsp2p_reuse__, which keeps it (by its source) for this client's later tasks, already
+ * compiled and optimised.
+ */
 function prelude(definitions: Captured['definitions']): string {
-  return definitions.map(({ name, source }) => `var ${name} = (${source});\nexports.${name} = ${name};`).join('\n');
+  return definitions
+    .map(({ name, source, pure }) => `var ${name} = ${pure ? `__tsp2p_reuse__(() => (${source}))` : `(${source})`};\nexports.${name} = ${name};`)
+    .join('\n');
 }
 
 /** A %%p2p cell, converted by the kernel's TypeScript service, as a task. */

@@ -18,11 +18,13 @@ const log = createLogger('scheduler');
 /** Tasks in flight per worker slot for short tasks: one running, one waiting in the slot, one on its way. */
 const PIPELINE = 3;
 /**
- * Tasks that run longer than this (as measured at the worker) get no queue ahead of them: a queue hides only a
- * network round trip, which they do not notice, and it would bind work to a worker before it is known which
- * one frees up first (9 heavy tiles over 2 workers went 3+3 at once, then ran unevenly).
+ * Tasks that run longer than this (as measured at the worker) get a shorter queue: one waiting behind the
+ * running one hides the trip of the result back and of the next task out, while a deeper queue would bind
+ * work to a worker before it is known which one frees up first (9 heavy tiles over 2 workers went 3+3 at
+ * once, then ran unevenly).
  */
 const LONG_TASK_MS = 5;
+const LONG_TASK_PIPELINE = 2;
 const LIVENESS_MS = 5_000;
 const LIVENESS_CHECK_MS = 1_000;
 const DEFAULT_ATTEMPTS = 3;
@@ -122,8 +124,8 @@ export class Scheduler {
 
   /** Room at a worker: its pipeline minus what is in flight there, ours and (as it last said) others'. */
   #room(worker: WorkerState): number {
-    // Until a task's cost is known, one per slot: the first results tell which kind of work this is.
-    const depth = worker.taskMs === null || worker.taskMs > LONG_TASK_MS ? 1 : PIPELINE;
+    // Until a task's cost is known, the short queue: the first results tell which kind of work this is.
+    const depth = worker.taskMs === null || worker.taskMs > LONG_TASK_MS ? LONG_TASK_PIPELINE : PIPELINE;
     return worker.info.slots * depth - worker.inflight.size - worker.others;
   }
 

@@ -3,6 +3,8 @@
 export interface ChildRun {
   type: 'run';
   id: string;
+  /** Who sent it (the client's session key): functions kept for reuse are kept per client. */
+  client: string;
   code: string;
   /** How the task's code is named in stack traces. */
   filename: string;

@@ -129,7 +129,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #assign(slot: Slot, task: Task): void {
     const { frame } = task;
     this.#running.set(task.key, { ...task, slot, timer: null });
-    slot.run({ type: 'run', id: task.key, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers });
+    slot.run({ type: 'run', id: task.key, client: task.peer.id, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers });
   }
 
   /** The task reached the head of its slot: it runs now, and its timeout counts from here. */
