@@ -132,6 +132,11 @@ describe('tsp2p kernel (own client)', () => {
     const r = await client.execute('import { setTimeout as sleep } from "node:timers/promises";\nawait sleep(10);\nimport path from "node:path";\npath.join("a", "b")');
     assert.equal(r.reply.content.status, 'ok', JSON.stringify(r.reply.content));
     assert.equal(outputsOf(r).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'a/b'");
+    // `await (...)` reads as a call of a function named await in a script; it must be the await.
+    for (const [code, value] of [['await (async () => 41)()', '41'], ['const v = await (async () => [1])(); v', '[ 1 ]']]) {
+      const iife = await client.execute(code);
+      assert.equal(outputsOf(iife).find(([t]) => t === 'execute_result')?.[1].data['text/plain'], value, JSON.stringify(iife.outputs.map((m) => m.content)));
+    }
   });
 
   test('silent runs publish nothing and keep the count; store_history=false keeps the count', async () => {

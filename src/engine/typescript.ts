@@ -6,6 +6,7 @@
  * or by warmUp(), never before the kernel has answered kernel_info.
  */
 import { createRequire } from 'node:module';
+import type * as TS from '@tslab/typescript-for-tslab';
 import type * as ConverterModule from 'tslab/dist/converter.js';
 import type { Converter, ConvertResult, Diagnostic } from 'tslab/dist/converter.js';
 import type { CompleteResult, InspectResult, IsCompleteResult } from '../jupyter/executor.js';
@@ -62,6 +63,7 @@ function completionStart(code: string, cursor: number): number {
 /** Cells that may read files (imports, references) are converted afresh every time: their inputs can change. */
 const READS_FILES = /\bimport\b|\brequire\s*\(|\/\/\/\s*<reference/;
 const CACHE_SIZE = 32;
+const AWAIT_CALL = /\bawait\s*\(/;
 
 export class TypeScriptService {
   #converter: Converter | null = null;
@@ -107,6 +109,30 @@ export class TypeScriptService {
   }
 
   convert(code: string): ConvertResult {
+    const result = this.#convertCached(code);
+    // tslab looks for top-level await in the cell read as a script, where `await (f)()` is a call of a
+    // function named await: the cell would not become async and fail with "await is not defined". Read as a
+    // module, it is the await everybody means.
+    if (!result.hasToplevelAwait && AWAIT_CALL.test(code) && this.#awaitsAtTopLevel(code)) return { ...result, hasToplevelAwait: true };
+    return result;
+  }
+
+  #awaitsAtTopLevel(code: string): boolean {
+    const ts = this.#typescript();
+    const file = ts.createSourceFile('cell.ts', `${code}\nexport {};`, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    let found = false;
+    const visit = (node: TS.Node): void => {
+      if (found || ts.isFunctionLike(node) || ts.isClassLike(node)) return;
+      if (ts.isAwaitExpression(node) || (ts.isForOfStatement(node) && node.awaitModifier)) found = true;
+      else ts.forEachChild(node, visit);
+    };
+    visit(file);
+    return found;
+  }
+
+
+
+  #convertCached(code: string): ConvertResult {
     if (READS_FILES.test(code)) return this.converter.convert(this.prevDecl, code);
     const key = `${this.prevDecl}\u0000${code}`;
     const cached = this.#cache.get(key);
@@ -162,9 +188,9 @@ export class TypeScriptService {
     return { status: 'incomplete', indent: result.indent ?? '' };
   }
 
-  #typescript(): typeof import('@tslab/typescript-for-tslab') {
-    // tslab's own TypeScript, resolved from tslab so it is the very copy the converter uses.
-    return createRequire(require.resolve('tslab/dist/converter.js'))('@tslab/typescript-for-tslab') as typeof import('@tslab/typescript-for-tslab');
+  #typescript(): typeof TS {
+    // tslab's own TypeScript, resolved from tslab so it is the very copy the converter uses (require caches it).
+    return createRequire(require.resolve('tslab/dist/converter.js'))('@tslab/typescript-for-tslab') as typeof TS;
   }
 
   close(): void {
