@@ -9,12 +9,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CLI, startTsp2p, stopProcess } from '../background.js';
 import { Tsp2pError } from '../errors.js';
 import { packageRoot } from '../version.js';
 import type { Command } from './command.js';
 import { say, str } from './common.js';
 
-const CLI = fileURLToPath(new URL('dist/cli/main.js', packageRoot));
 const NOTEBOOK = fileURLToPath(new URL('notebooks/mandelbrot.ipynb', packageRoot));
 const USERS = ['alice', 'bob', 'carol', 'diana'] as const;
 const CLUSTER = 'alice/friends';
@@ -54,26 +54,10 @@ class Processes {
   readonly #children: ChildProcess[] = [];
 
   /** Starts `tsp2p ARGS` and resolves once a line matching `ready` appears (rejects if it exits first). */
-  start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, label: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#children.push(child);
-    let output = '';
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Tsp2pError('DEMO_FAILED', `${label} did not start within 30 s:\n${output}`)), 30_000);
-      const collect = (d: Buffer) => {
-        output += d.toString();
-        if (ready.test(output)) {
-          clearTimeout(timer);
-          resolve(child);
-        }
-      };
-      child.stdout?.on('data', collect);
-      child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Tsp2pError('DEMO_FAILED', `${label} stopped (exit ${code}):\n${output.trim()}`));
-      });
-    });
+  async start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, label: string): Promise<ChildProcess> {
+    const started = await startTsp2p(args, { env, ready, label });
+    this.#children.push(started.process);
+    return started.process;
   }
 
   /** Runs `tsp2p ARGS` to its end with its stderr (progress) passed through. */
@@ -86,12 +70,7 @@ class Processes {
   }
 
   async stopAll(): Promise<void> {
-    const running = this.#children.filter((c) => c.exitCode === null && c.signalCode === null);
-    const exits = running.map((c) => new Promise((resolve) => c.once('exit', resolve)));
-    for (const c of running) c.kill('SIGTERM');
-    const timer = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), 5_000);
-    await Promise.all(exits);
-    clearTimeout(timer);
+    await Promise.all(this.#children.map((c) => stopProcess(c, 5_000)));
   }
 }
 

@@ -1,0 +1,70 @@
+/**
+ * `tsp2p` commands run as child processes by other parts of tsp2p (the notebook's `%p2p host` / `%p2p
+ * worker`, `tsp2p demo`): started, awaited until they say they are up, and stopped.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Tsp2pError } from './errors.js';
+import { packageRoot } from './version.js';
+
+export const CLI = fileURLToPath(new URL('dist/cli/main.js', packageRoot));
+
+export interface Started {
+  process: ChildProcess;
+  /** What it printed so far (the last 20,000 characters). */
+  output(): string;
+}
+
+export interface StartOptions {
+  env: NodeJS.ProcessEnv;
+  /** Resolves once its stdout matches this. */
+  ready: RegExp;
+  /** Names it in errors. */
+  label: string;
+  /** Its own process group, so that a Ctrl-C meant for the parent does not reach it. */
+  detached?: boolean;
+  timeoutMs?: number;
+}
+
+/** Starts `tsp2p ARGS`; rejects with its output if it ends, or is not up within the time limit. */
+export async function startTsp2p(args: string[], options: StartOptions): Promise<Started> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached === true });
+  let output = '';
+  const collect = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Tsp2pError('BACKGROUND_FAILED', `${options.label} stopped (exit ${code}):\n${output.trim()}`));
+    };
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      child.kill('SIGKILL');
+      reject(new Tsp2pError('BACKGROUND_FAILED', `${options.label} did not start within ${timeoutMs / 1000} s:\n${output}`));
+    }, timeoutMs);
+    const check = () => {
+      if (!options.ready.test(output)) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', check);
+      child.off('exit', onExit);
+      resolve();
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', onExit);
+  });
+  return { process: child, output: () => output };
+}
+
+/** Asks `child` to stop (SIGTERM) and waits for it; after `graceMs` it is killed. */
+export async function stopProcess(child: ChildProcess, graceMs = 3_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
