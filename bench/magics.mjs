@@ -3,35 +3,20 @@
 // DHT with alice hosting alice/friends, bob and carol as workers and diana's kernel joined (all made here).
 //   node bench/magics.mjs [--runs N] [--json]
 // Goal (issue 4): %%p2p adds at most 3 ms to the median round trip of a local cell.
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { inNamespace, runInNamespace } from '../dist/netns.js';
+import { dianaOnFriends, inPrivateNetwork, progressClock } from './setup.mjs';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, runs: { type: 'string', default: '300' } } });
-if (!inNamespace()) {
-  const code = runInNamespace([process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
-  if (code === null) throw new Error('bench/magics.mjs needs a private network namespace (root or unprivileged user namespaces)');
-  process.exit(code);
-}
+inPrivateNetwork(import.meta.url);
 
-const { World } = await import('../test/helpers/cluster.mjs');
-const { startKernel } = await import('../test/helpers/kernel.mjs');
 const runs = Number(values.runs);
-const started = performance.now();
-const progress = (what) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${what}\n`);
+const progress = progressClock();
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
-const world = await World.create();
-let kernel;
+const cluster = await dianaOnFriends();
 try {
-  progress('local DHT, alice, bob, carol, diana made');
-  await world.startHost(['bob', 'carol', 'diana']);
-  await Promise.all([world.startWorker('bob'), world.startWorker('carol')]);
-  progress('alice hosts alice/friends; bob and carol run workers');
-  kernel = await startKernel(null, { env: world.env('diana') });
-  const { client } = kernel;
-  const join = await client.execute('%p2p join alice/friends');
-  if (join.reply.content.status !== 'ok') throw new Error(`join failed: ${JSON.stringify(join.outputs.map((m) => m.content))}`);
+  progress('alice hosts alice/friends; bob and carol run workers; diana joined');
+  const { client } = cluster;
   await client.execute('const n = 41; const table = new Map([["a", 1]]); function inc(x: number) { return x + 1; }');
 
   const cells = {
@@ -65,6 +50,5 @@ try {
     console.log(`\ngoal: %%p2p adds ≤ 3 ms to a local cell's median round trip: +${worst.toFixed(2)} ms (${worst <= 3 ? 'met' : 'NOT met'})`);
   }
 } finally {
-  await kernel?.stop();
-  await world.stop();
+  await cluster.stop();
 }

@@ -4,22 +4,14 @@
 //   node bench/mandelbrot.mjs [--rounds N] [--max-iter N] [--json]   (the notebook's default is 512 iterations)
 // Goal (issue 5): two workers ≥ 1.7x faster than one on 2 cores.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { inNamespace, runInNamespace } from '../dist/netns.js';
+import { dianaOnFriends, inPrivateNetwork, progressClock } from './setup.mjs';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, rounds: { type: 'string', default: '3' }, 'max-iter': { type: 'string', default: '512' } } });
-if (!inNamespace()) {
-  const code = runInNamespace([process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
-  if (code === null) throw new Error('bench/mandelbrot.mjs needs a private network namespace (root or unprivileged user namespaces)');
-  process.exit(code);
-}
+inPrivateNetwork(import.meta.url);
 
-const { World } = await import('../test/helpers/cluster.mjs');
-const { startKernel } = await import('../test/helpers/kernel.mjs');
 const rounds = Number(values.rounds);
-const started = performance.now();
-const progress = (what) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${what}\n`);
+const progress = progressClock();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // The notebook's own definitions (parameters, the tile function, the tiling), so the bench times its code.
@@ -27,20 +19,15 @@ const notebook = JSON.parse(readFileSync(new URL('../notebooks/mandelbrot.ipynb'
 const source = (cell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
 const definitions = notebook.cells.filter((c) => c.cell_type === 'code').map(source).filter((s) => /const presets|function mandelbrotTile/.test(s));
 
-const world = await World.create();
-let kernel;
+const cluster = await dianaOnFriends();
 try {
-  await world.startHost(['bob', 'carol', 'diana']);
-  await Promise.all([world.startWorker('bob'), world.startWorker('carol')]);
-  kernel = await startKernel(null, { env: world.env('diana') });
-  const { client } = kernel;
+  const { client } = cluster;
   const value = async (code) => {
     const r = await client.execute(code, { timeoutMs: 300_000 });
     if (r.reply.content.status !== 'ok') throw new Error(`${code.split('\n')[0]}: ${r.reply.content.ename}: ${r.reply.content.evalue}`);
     const result = r.outputs.find((m) => m.header.msg_type === 'execute_result');
     return result ? JSON.parse(result.content.data['text/plain'].replace(/'/g, '"')) : undefined;
   };
-  await value('%p2p join alice/friends');
   for (const d of definitions) await value(d);
   await value('function iterations(counts: Uint16Array[]) { let sum = 0; for (const c of counts) for (let i = 0; i < c.length; i++) sum += c[i]; return sum; }');
   await value(`const tiles = tilesFor(region, nrow, resolution, ${Number(values['max-iter'])}); tiles.length`);
@@ -73,6 +60,5 @@ try {
     console.log(`\ngoal: two workers ≥ 1.7x one worker: ${(one / two).toFixed(2)}x (${one / two >= 1.7 ? 'met' : 'NOT met'})`);
   }
 } finally {
-  await kernel?.stop();
-  await world.stop();
+  await cluster.stop();
 }

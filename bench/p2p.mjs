@@ -10,21 +10,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { inNamespace, runInNamespace } from '../dist/netns.js';
+import { inPrivateNetwork, progressClock } from './setup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
-if (!inNamespace()) {
-  const code = runInNamespace([process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
-  if (code === null) throw new Error('bench/p2p.mjs needs a private network namespace (root or unprivileged user namespaces)');
-  process.exit(code);
-}
+inPrivateNetwork(import.meta.url);
 
 const { default: createTestnet } = await import('hyperdht/testnet.js');
 const { default: Hyperswarm } = await import('hyperswarm');
 const MB = 1024 * 1024;
-const started = performance.now();
-const progress = (what) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1)}s] ${what}\n`);
+const progress = progressClock();
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const childrenOf = (pid) => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
