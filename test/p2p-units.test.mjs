@@ -1,10 +1,12 @@
 // Unit tests of the p2p building blocks: identities and files (modes), rosters, certificates, values on the
 // wire, hosting plans and invite codes, frame decoding.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import crypto from 'hypercore-crypto';
 import { c, decode, encode, struct } from '../dist/p2p/codec.js';
 import { issueCertificate, openCertificate } from '../dist/p2p/certificate.js';
@@ -15,6 +17,7 @@ import { decodeKey, encodeKey } from '../dist/p2p/keys.js';
 import { personalRoster, resolveClusterRef } from '../dist/p2p/membership.js';
 import { certificateKeyOf, clusterId, isMember, isNewer, openRoster, signRoster, topicOf } from '../dist/p2p/roster.js';
 import { fromWire, toWire } from '../dist/p2p/values.js';
+const execFileAsync = promisify(execFile);
 
 function freshHome() {
   process.env.TSP2P_HOME = mkdtempSync(path.join(tmpdir(), 'tsp2p-unit-'));
@@ -149,6 +152,40 @@ describe('values on the wire', () => {
     assert.throws(() => fromWire({ json: wire.json, buffers: [] }), { code: 'BAD_FRAME' });
     assert.throws(() => fromWire({ json: '{not json', buffers: [] }), { code: 'BAD_FRAME' });
   });
+
+  test('large binary values travel compressed when that pays, and come back exact', () => {
+    const counts = Uint16Array.from({ length: 160_000 }, (_, i) => Math.floor(Math.sqrt(i % 400) * 7)); // 320 KB, image-like
+    const noise = crypto.randomBytes(100_000);
+    const small = new Uint8Array(1000).fill(7);
+    const wire = toWire({ counts, noise, small, view: counts.subarray(1000, 50_000) });
+    const [c0, n0, s0, v0] = wire.buffers;
+    assert.ok(c0.byteLength < counts.byteLength / 10, `counts sent in ${c0.byteLength} bytes`);
+    assert.equal(n0.byteLength, noise.byteLength, 'what does not compress goes as it is');
+    assert.equal(s0.byteLength, small.byteLength, 'small values are not worth compressing');
+    assert.ok(v0.byteLength < 98_000 / 10);
+    const back = fromWire(wire);
+    assert.ok(back.counts instanceof Uint16Array);
+    assert.deepEqual(back.counts, counts);
+    assert.deepEqual(back.view, counts.subarray(1000, 50_000));
+    assert.ok(Buffer.from(noise).equals(back.noise));
+    assert.deepEqual(back.small, small);
+  });
+
+  test('a compressed part that lies about its size, or does not inflate, is a BAD_FRAME', () => {
+    const wire = toWire({ u: new Uint8Array(200_000).fill(3) });
+    const meta = (z) => wire.json.replace(/"z":\d+/, `"z":${z}`);
+    assert.match(wire.json, /"z":200000/);
+    assert.equal(fromWire(wire).u.length, 200_000);
+    assert.throws(() => fromWire({ json: meta(199_999), buffers: wire.buffers }), { code: 'BAD_FRAME', message: /inflate/ });
+    assert.throws(() => fromWire({ json: meta(200_001), buffers: wire.buffers }), { code: 'BAD_FRAME', message: /inflate/ });
+    assert.throws(() => fromWire({ json: meta(2 ** 40), buffers: wire.buffers }), { code: 'BAD_FRAME', message: /at most/ });
+    assert.throws(() => fromWire({ json: meta('-1'), buffers: wire.buffers }), { code: 'BAD_FRAME' });
+    assert.throws(() => fromWire({ json: wire.json, buffers: [crypto.randomBytes(100)] }), { code: 'BAD_FRAME', message: /inflate/ });
+    // A small compressed part that would inflate past what it claims stops there (no decompression bomb).
+    const bomb = toWire({ u: new Uint8Array(64 * 1024 * 1024) });
+    assert.ok(bomb.buffers[0].byteLength < 100_000);
+    assert.throws(() => fromWire({ json: bomb.json.replace(/"z":\d+/, '"z":1000'), buffers: bomb.buffers }), { code: 'BAD_FRAME' });
+  });
 });
 
 describe('frames', () => {
@@ -158,6 +195,29 @@ describe('frames', () => {
     assert.deepEqual(decode(enc, bytes, 't'), { id: 'x', n: 5 });
     assert.throws(() => decode(enc, bytes.subarray(0, 1), 't'), { code: 'BAD_FRAME' });
     assert.throws(() => decode(enc, Buffer.concat([bytes, Buffer.from([0])]), 't'), { code: 'BAD_FRAME', message: /trailing/ });
+  });
+
+  test('a peer running an older tsp2p (tsp2p/1) is named and dropped, not left hanging', async () => {
+    // Two encrypted streams over a local TCP pair, in a child process so its log line can be read.
+    const script = `
+      import net from 'node:net';
+      import Protomux from 'protomux';
+      import SecretStream from '@hyperswarm/secret-stream';
+      import { PeerChannel } from './dist/p2p/protocol.js';
+      const server = net.createServer((raw) => {
+        const old = new SecretStream(false, raw);
+        Protomux.from(old).createChannel({ protocol: 'tsp2p/1' }).open();
+        old.on('error', () => {});
+        old.on('close', () => { console.log('closed'); server.close(); });
+      }).listen(0, '127.0.0.1', () => {
+        const socket = new SecretStream(true, net.connect(server.address().port, '127.0.0.1'));
+        socket.on('error', () => {});
+        const hello = { roles: 2, user: 'diana', host: 'h', slots: 0, versions: '{}', roster: Buffer.alloc(0) };
+        new PeerChannel(socket, hello, { onopen: () => console.log('opened'), onframe: () => {}, onclose: () => {} }, 'old-peer');
+      });`;
+    const { stdout, stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), timeout: 10_000 });
+    assert.equal(stdout.trim(), 'closed');
+    assert.match(stderr, /old-peer runs an older tsp2p \(it speaks tsp2p\/1, this one tsp2p\/2\): update it/);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The peer protocol: one protomux channel `tsp2p/1` per connection. The channel handshake is a `hello`
+ * The peer protocol: one protomux channel `tsp2p/2` per connection. The channel handshake is a `hello`
  * (role, user, host, slots, versions and the newest roster the sender holds); then typed frames, each a
  * compact-encoding struct. Frames arrive as raw bytes and are decoded here, so a malformed or unknown one is
  * logged and dropped: it never closes the connection or reaches a handler. See docs/protocol.md.
@@ -8,10 +8,13 @@ import Protomux, { type Channel, type Message } from 'protomux';
 import type { Duplex } from 'node:stream';
 import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
+import { version } from '../version.js';
 import { bytes, c, decode, encode, struct, type Encoder, type StructOf } from './codec.js';
 
 const log = createLogger('protocol');
-export const PROTOCOL = 'tsp2p/1';
+export const PROTOCOL = 'tsp2p/2';
+/** Earlier versions of the channel: a peer that opens one runs an older tsp2p (values changed in /2). */
+const OLDER_PROTOCOLS = ['tsp2p/1'];
 
 export const ROLE = { worker: 1, client: 2, host: 4 } as const;
 
@@ -72,6 +75,12 @@ export class PeerChannel {
   constructor(socket: Duplex, hello: Hello, events: PeerChannelEvents, label: string) {
     this.#label = label;
     const mux = Protomux.from(socket);
+    for (const older of OLDER_PROTOCOLS) {
+      mux.pair({ protocol: older }, () => {
+        log.warn(`${label} runs an older tsp2p (it speaks ${older}, this one ${PROTOCOL}): update it to tsp2p ${version}; dropped the connection`);
+        socket.destroy();
+      });
+    }
     this.#channel = mux.createChannel({
       protocol: PROTOCOL,
       handshake: c.raw as unknown as Encoder<unknown>,

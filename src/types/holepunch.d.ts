@@ -141,6 +141,8 @@ declare module 'protomux' {
       onclose?: () => void;
       ondestroy?: () => void;
     }): Channel;
+    /** `notify` runs when the remote opens a channel of `protocol` that this side has not created. */
+    pair(options: { protocol: string; id?: Buffer | null }, notify: (id: Buffer | null) => void | Promise<void>): void;
     cork(): void;
     uncork(): void;
   }
