@@ -107,6 +107,16 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
     workers[victim] = await world.startWorker(victim);
   });
 
+  test('a task waiting behind a long one is taken back when the other worker goes idle', async () => {
+    const client = script('diana', 'tail-client.mjs', ['alice/friends']);
+    assert.equal(await client.exited, 0, client.stderr);
+    const [long, , waiting] = JSON.parse(client.stdout);
+    // It was sent behind the long task (two in flight per worker), then ran on the other worker, once.
+    assert.notEqual(waiting.worker, long.worker, JSON.stringify(JSON.parse(client.stdout)));
+    assert.ok(waiting.doneAt < long.doneAt - 1000, `the short task finished at ${waiting.doneAt} ms, the long one at ${long.doneAt} ms`);
+    for (const run of JSON.parse(client.stdout)) assert.equal(run.attempts, 1);
+  });
+
   test('the cluster keeps working after the host stops', async () => {
     await host.kill('SIGTERM');
     await host.waitFor('host stopped');

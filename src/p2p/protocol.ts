@@ -45,6 +45,10 @@ const FIELDS = {
   load: { slots: c.uint, running: c.uint, queued: c.uint, done: c.uint },
   /** A piece of a frame too large for one secret-stream message (they carry 16 MiB at most). */
   part: { type: c.uint, data: bytes, last: c.bool },
+  /** The client takes back a task that has not started, to run it on a worker that went idle. */
+  withdraw: { id: c.string },
+  /** The worker gave the task back (it had not started; it will not run there). */
+  withdrawn: { id: c.string },
 };
 
 export type FrameName = keyof typeof FIELDS;

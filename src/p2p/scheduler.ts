@@ -1,7 +1,8 @@
 /**
  * The client-side scheduler. It tracks the workers it is connected to and what they report, sends each
  * queued task to the worker with the most room (slots × PIPELINE minus what is in flight there, ours and
- * other clients'), keeps a little work queued at each worker so slots never wait for the network, and when
+ * other clients'), keeps a little work queued at each worker so slots never wait for the network, takes
+ * back a long task still waiting at a busy worker when another worker has nothing of ours to do, and when
  * a worker vanishes mid-task (connection closed, or silent for LIVENESS_MS while holding our tasks) sends its
  * tasks elsewhere, within each task's attempt budget. Each task's value is delivered once.
  */
@@ -44,6 +45,10 @@ interface Entry {
   handle: TaskHandle;
   wire: WireValue;
   worker: WorkerState | null;
+  /** Asked back from its worker once already: it is not moved again. */
+  withdrawn: boolean;
+  /** When its worker said it started (performance.now()). */
+  startedAt: number;
 }
 
 /** Whether a worker answers to `wanted`: its id (or a prefix), its user, or user@host; anything when unset. */
@@ -111,7 +116,7 @@ export class Scheduler {
 
   submit(spec: TaskSpec): TaskHandle {
     const handle = new TaskHandle(nanoid(), spec, (h) => this.abort(h, Tsp2pError.TASK_CANCELLED(), 'cancelled'));
-    const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null };
+    const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null, withdrawn: false, startedAt: 0 };
     this.#tasks.set(handle.id, entry);
     this.#pending.push(entry);
     this.#dispatch();
@@ -131,6 +136,7 @@ export class Scheduler {
 
   /** In queue order; stops as soon as no worker has room, so a long queue costs nothing per call. */
   #dispatch(): void {
+    if (this.#pending.length === 0) this.#rebalance();
     if (this.#pending.length === 0 || this.#workers.size === 0) return;
     const room = new Map<WorkerState, number>();
     let total = 0;
@@ -158,6 +164,47 @@ export class Scheduler {
     }
     // Keep what could not be placed, then everything not looked at, in order.
     this.#pending.splice(kept, at - kept);
+  }
+
+  /**
+   * The tail of a batch of long tasks: a worker with none of ours in flight while another holds one of ours
+   * that waits behind a running task. That one is asked back (`withdraw`) to run on the idle worker; if it
+   * started meanwhile, the worker says nothing and it finishes there. Short tasks are not worth the trip.
+   */
+  #rebalance(): void {
+    for (const idle of this.#workers.values()) {
+      if (idle.inflight.size > 0 || this.#room(idle) <= 0) continue;
+      const waiting = this.#waitingBehind(idle);
+      if (!waiting) continue;
+      waiting.withdrawn = true;
+      waiting.worker?.peer.channel.send('withdraw', { id: waiting.handle.id });
+    }
+  }
+
+  /** Our newest task that is waiting at a worker whose slots are all busy with long work, and could run on `idle`. */
+  #waitingBehind(idle: WorkerState): Entry | null {
+    const now = performance.now();
+    for (const worker of this.#workers.values()) {
+      if (worker === idle) continue;
+      const ours = [...worker.inflight].map((id) => this.#tasks.get(id)).filter((e): e is Entry => e !== undefined);
+      const running = ours.filter((e) => e.handle.status === 'running');
+      if (running.length + worker.others < worker.info.slots) continue;
+      const long = (worker.taskMs ?? 0) > LONG_TASK_MS || running.some((e) => now - e.startedAt > LONG_TASK_MS);
+      if (!long) continue;
+      const waiting = ours.filter((e) => e.handle.status === 'sent' && !e.withdrawn && this.#matches(idle, e.handle.spec.worker));
+      if (waiting.length > 0) return waiting[waiting.length - 1] as Entry;
+    }
+    return null;
+  }
+
+  /** The worker gave a task back: it goes first in the queue, and its attempt did not count. */
+  #withdrawn(worker: WorkerState, entry: Entry): void {
+    worker.inflight.delete(entry.handle.id);
+    entry.worker = null;
+    entry.handle.attempts -= 1;
+    entry.handle.setStatus('queued');
+    this.#pending.unshift(entry);
+    this.#dispatch();
   }
 
   #send(entry: Entry, worker: WorkerState): void {
@@ -191,6 +238,7 @@ export class Scheduler {
     const { handle } = entry;
     switch (name) {
       case 'started':
+        entry.startedAt = performance.now();
         handle.setStatus('running');
         handle.emit('started', { ...worker.info });
         break;
@@ -224,6 +272,9 @@ export class Scheduler {
         });
         break;
       }
+      case 'withdrawn':
+        this.#withdrawn(worker, entry);
+        break;
       case 'error': {
         const error = RemoteError.fromJson((frame as Frame<'error'>).json);
         this.#settle(entry, () => handle.reject(error, error.ename === 'CancelledError' ? 'cancelled' : 'failed'));

@@ -191,15 +191,30 @@ process.on('unhandledRejection', (reason) => {
   if (current) send({ type: 'error', id: current, json: errorJson(reason) });
 });
 
-// Tasks run one after another, in the order they came; a skipped one is dropped when its turn comes.
+/**
+ * Tasks run one after another, in the order they came; a skipped one is dropped when its turn comes.
+ * After a long task, messages that came meanwhile are read first: a task waiting behind it may have been
+ * taken back (to run on a worker that went idle). Two turns of the event loop: the first may end before
+ * the loop's next read of the pipe.
+ */
+const LONG_TASK_MS = 20;
 let queue: Promise<void> = Promise.resolve();
+let readFirst = false;
 const skipped = new Set<string>();
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 process.on('message', (message: ToChild) => {
   if (message?.type === 'skip') skipped.add(message.id);
   else if (message?.type === 'run') {
-    queue = queue.then(() => {
+    queue = queue.then(async () => {
+      if (readFirst) {
+        readFirst = false;
+        await nextTurn();
+        await nextTurn();
+      }
       if (skipped.delete(message.id)) return;
-      return run(message);
+      const started = performance.now();
+      await run(message);
+      readFirst = performance.now() - started >= LONG_TASK_MS;
     });
   }
 });

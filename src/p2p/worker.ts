@@ -92,6 +92,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #frame(peer: Peer, name: FrameName, frame: Frame<FrameName>): void {
     if (name === 'task') this.#enqueue(peer, frame as Frame<'task'>);
     else if (name === 'cancel') this.#cancel(this.#key(peer, (frame as Frame<'cancel'>).id));
+    else if (name === 'withdraw') this.#withdraw(peer, (frame as Frame<'withdraw'>).id);
   }
 
   #enqueue(peer: Peer, frame: Frame<'task'>): void {
@@ -199,16 +200,36 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
       this.#fail(key, 'CancelledError', 'the task was cancelled');
       return;
     }
+    const task = this.#takeQueued(key);
+    task?.peer.channel.send('error', { id: task.frame.id, json: JSON.stringify({ ename: 'CancelledError', evalue: 'the task was cancelled', stack: '', worker: this.name }) });
+  }
+
+  /** Gives a task back to its client if it has not started (waiting in a queue or behind a slot's task). */
+  #withdraw(peer: Peer, id: string): void {
+    const key = this.#key(peer, id);
+    const running = this.#running.get(key);
+    if (running) {
+      // Started (its `started` frame went first, so the client knows) or about to: it stays.
+      if (!running.slot.remove(key)) return;
+      this.#running.delete(key);
+    } else if (!this.#takeQueued(key)) return;
+    peer.channel.send('withdrawn', { id });
+    this.#schedule();
+  }
+
+  /** Takes a task out of its client's queue. */
+  #takeQueued(key: string): Task | undefined {
     for (const [peerId, queue] of this.#queues) {
       const at = queue.findIndex((t) => t.key === key);
       if (at < 0) continue;
       const [task] = queue.splice(at, 1);
-      task?.peer.channel.send('error', { id: task.frame.id, json: JSON.stringify({ ename: 'CancelledError', evalue: 'the task was cancelled', stack: '', worker: this.name }) });
       if (queue.length === 0) {
         this.#queues.delete(peerId);
         this.#turn = this.#turn.filter((p) => p !== peerId);
       }
+      return task;
     }
+    return undefined;
   }
 
   #dropPeer(peer: Peer): void {
