@@ -1,8 +1,8 @@
 // Kernel benchmark: tsp2p beside tslab (the baseline), started and driven by the same client in one run.
 //   node bench/kernel.mjs [--runs N] [--launches N] [--json]
 // For each kernel: spawn → first kernel_info_reply (median of several launches), first execute just after
-// ready, median and p90 round trip of a trivial execute (`1`) and of distinct small cells, and RSS after
-// the runs. Both kernels run at once and are measured in alternating rounds, so machine noise hits both.
+// ready, median and p90 round trip of a trivial execute (`1`) and of distinct small cells, a numeric cell
+// (a top-level variable updated in a loop), and RSS after the runs. Both kernels run at once and are measured in alternating rounds, so machine noise hits both.
 // Goals (issue 2): start-up ≤ 0.4× tslab's; trivial round trip no slower than tslab's.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,7 +60,12 @@ while (n < runs) {
   }
   n += 50;
 }
+// A numeric cell: a top-level variable updated in a loop (each update also writes the cell's exports).
+const numeric = 'let acc = 0;\nfor (let i = 0; i < 3e6; i++) acc += Math.sqrt(i);\nacc';
+for (const name of names) results[name].numeric = [];
+for (let i = 0; i < 6; i++) for (const name of names) await timed(name, numeric, results[name].numeric);
 for (const name of names) {
+  results[name].numeric.shift(); // the first run compiles
   results[name].rssMb = rssMb(running[name].process.pid);
   await running[name].stop();
 }
@@ -74,6 +79,7 @@ const summary = Object.fromEntries(names.map((name) => {
     trivialP90Ms: percentile(r.trivial, 90),
     distinctMedianMs: percentile(r.distinct, 50),
     distinctP90Ms: percentile(r.distinct, 90),
+    numericMs: percentile(r.numeric, 50),
     rssMb: r.rssMb,
     lostReplies: r.lost,
   }];
@@ -89,6 +95,7 @@ if (values.json) {
     ['trivial execute p90 (ms)', 'trivialP90Ms'],
     [`distinct small cells median, n=${runs} (ms)`, 'distinctMedianMs'],
     ['distinct small cells p90 (ms)', 'distinctP90Ms'],
+    ['numeric cell (3M-step loop), median of 5 (ms)', 'numericMs'],
     ['kernel RSS after the runs (MB)', 'rssMb'],
     ['replies that never came (5 s limit)', 'lostReplies'],
   ];

@@ -44,6 +44,12 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
     assert.equal(lines[200], 'end');
   });
 
+  test('a script may declare names of built-ins and Node globals (the worker binds them for speed)', async () => {
+    const r = await exec('diana', 'const crypto = require("node:crypto"); let Math = { pi: 3 };\nfunction parseInt() { return 7 }\n[typeof crypto.randomBytes, Math.pi, parseInt(), JSON.stringify([1])].join(" ")');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'function 3 7 [1]');
+  });
+
   test('a thrown error comes back with its remote stack and exit code 1', async () => {
     const r = await exec('diana', 'function deep() { throw new TypeError("remote trouble") }\ndeep()');
     assert.equal(r.code, 1);

@@ -128,6 +128,18 @@ describe('tsp2p kernel (own client)', () => {
     assert.equal(outs.find(([t]) => t === 'execute_result')[1].data['text/plain'], "'function'");
   });
 
+  test('a named import may be imported again; top-level variables update in loops', async () => {
+    const value = async (code) => {
+      const r = await client.execute(code);
+      assert.equal(r.reply.content.status, 'ok', JSON.stringify(r.reply.content));
+      return outputsOf(r).find(([t]) => t === 'execute_result')?.[1].data['text/plain'];
+    };
+    assert.equal(await value('import { join } from "node:path";\njoin("a", "b")'), "'a/b'");
+    assert.equal(await value('import { join } from "node:path";\njoin("c", "d")'), "'c/d'");
+    assert.equal(await value('let total = 0;\nfor (let i = 0; i < 5; i++) total += i;\ntotal'), '10');
+    assert.equal(await value('total = total * 2;\ntotal'), '20');
+  });
+
   test('node modules and top-level await work', async () => {
     const r = await client.execute('import { setTimeout as sleep } from "node:timers/promises";\nawait sleep(10);\nimport path from "node:path";\npath.join("a", "b")');
     assert.equal(r.reply.content.status, 'ok', JSON.stringify(r.reply.content));

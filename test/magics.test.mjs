@@ -131,6 +131,14 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.equal(await value('%%p2p --worker bob\nshifted(1)'), '21');
   });
 
+  test('variables named like built-ins are what a task sees (workers bind built-ins for speed)', async () => {
+    await kernel.run('const escape = 41;\nconst URL = "not the URL class";');
+    const r = await kernel.run('await p2p.run(() => [escape + 1, URL, Math.max(1, 2), typeof encodeURI])');
+    assert.equal(r.result(), "[ 42, 'not the URL class', 2, 'function' ]", JSON.stringify(r.outputs));
+    const cell = await kernel.run('%%p2p\n[escape + 1, URL.length, Math.floor(2.5)]');
+    assert.equal(cell.result(), '[ 42, 17, 2 ]', JSON.stringify(cell.outputs));
+  });
+
   test('a value that cannot travel gives an error naming the variable', async () => {
     await kernel.run('const sock = new (require("node:net").Socket)();');
     const r = await kernel.run('%%p2p\nsock.remoteAddress');

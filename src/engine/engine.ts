@@ -48,7 +48,6 @@ export class TypeScriptEngine implements Executor {
   readonly display: Display;
   readonly languageInfo: LanguageInfo;
   readonly banner: string;
-  #exports: Record<string, unknown>;
   #modules: ModuleLoader;
   #sink: OutputSink | null = null;
   #running: { reject: (err: Error) => void } | null = null;
@@ -70,7 +69,6 @@ export class TypeScriptEngine implements Executor {
       pygments_lexer: 'typescript',
     };
     this.banner = `tsp2p ${version}: TypeScript ${tsVersion} on Node.js ${process.version}. Type %p2p for the cluster magics.`;
-    this.#exports = this.#createExports();
     this.display = createDisplay(() => this.#displayTarget);
     this.#modules = createModuleLoader(cwd, { tslab: () => this.#tslabCompat() });
   }
@@ -85,7 +83,7 @@ export class TypeScriptEngine implements Executor {
     globals.display = this.display;
     globals.encodePng = encodePng;
     globals.input = (prompt = '', options: { password?: boolean } = {}) => this.#currentSink().input(prompt, options.password === true);
-    Object.defineProperty(globalThis, '__tsp2p__', { value: { exports: this.#exports, require: this.#modules.require }, enumerable: false });
+    Object.defineProperty(globalThis, '__tsp2p__', { value: { exports: this.variables, require: this.#modules.require, defineExport: this.#defineExport }, enumerable: false });
   }
 
   readonly #displayTarget: DisplayTarget = {
@@ -98,17 +96,16 @@ export class TypeScriptEngine implements Executor {
     return this.#sink;
   }
 
-  /** Named imports compile to defineProperty with getters; store plain values so cells may reassign them. */
-  #createExports(): Record<string, unknown> {
-    const store = this.variables;
-    return new Proxy(store, {
-      defineProperty: (_target, prop, attributes) => {
-        if (prop === '__esModule') return true;
-        store[prop as string] = attributes.get ? attributes.get() : attributes.value;
-        return true;
-      },
-    });
-  }
+  /**
+   * Named imports compile to `Object.defineProperty(exports, NAME, { get })` (non-configurable): the cell's
+   * code calls this instead (see runConverted), which stores the plain value so later cells may reassign or
+   * import it again. (A Proxy over `variables` did this before, but every `exports.x = ...` the converter
+   * writes for a top-level variable then went through it: a loop updating one ran ~10x slower.)
+   */
+  #defineExport = (target: Record<string, unknown>, prop: string, attributes: PropertyDescriptor): void => {
+    if (prop === '__esModule') return;
+    target[prop] = attributes.get ? attributes.get() : attributes.value;
+  };
 
   #tslabCompat(): unknown {
     return {
@@ -200,7 +197,8 @@ export class TypeScriptEngine implements Executor {
     interrupted.catch(() => {});
     try {
       this.throwIfInterrupted();
-      const wrapped = `(${hasTopLevelAwait ? 'async ' : ''}function (exports, require) { ${js}\n})(__tsp2p__.exports, __tsp2p__.require)`;
+      const body = js.replace(/^Object\.defineProperty\(exports, /gm, '__tsp2p__.defineExport(exports, ');
+      const wrapped = `(${hasTopLevelAwait ? 'async ' : ''}function (exports, require) { ${body}\n})(__tsp2p__.exports, __tsp2p__.require)`;
       const ret: unknown = vm.runInThisContext(wrapped, { breakOnSigint: true, filename });
       if (hasTopLevelAwait) await Promise.race([ret, interrupted]);
       if (!lastExpressionVar) return { ok: true, value: undefined };

@@ -1,19 +1,18 @@
 /**
  * One worker slot: a child process that runs tasks one at a time, each in a fresh vm context (made ahead of
- * time while the slot is idle: creating one costs ~0.3 ms). Output, displays and p2p.emit() go to the parent
+ * time while the slot is idle, see task-context.ts). Output, displays and p2p.emit() go to the parent
  * as they happen; the completion value (awaited if it is a promise) or the error comes last. A task that
  * hangs or is cancelled is the parent's to end: it kills this process and starts another.
  */
-import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import { types } from 'node:util';
 import vm from 'node:vm';
 import { captureProcessOutput } from '../engine/capture.js';
 import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
-import { HOST_REALM, realmOf, rehome, type Realm } from './realm.js';
+import { HOST_REALM, rehome } from './realm.js';
+import { clearTimers, isBindingConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
 import { fromWire, toWire } from './values.js';
 
 const send = (report: ChildReport) => process.send?.(report);
@@ -44,52 +43,6 @@ const display = createDisplay(() => ({
   },
 }));
 
-/** Node's globals a task may use; a fresh context has only the language's built-ins. */
-const NODE_GLOBALS = [
-  'process', 'Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'structuredClone', 'atob', 'btoa',
-  'AbortController', 'AbortSignal', 'Event', 'EventTarget', 'performance', 'fetch', 'Headers', 'Request', 'Response',
-  'Blob', 'crypto', 'queueMicrotask', 'console', 'WebAssembly',
-  // Values arrive built in this process's realm (superjson, Buffer, TextEncoder...). Sharing the constructors
-  // that have no literal syntax keeps `instanceof Map` / `instanceof Uint8Array` true for them in the task;
-  // Array, Object, RegExp, Promise and errors stay the context's own, as literals and the engine make those.
-  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Date', 'ArrayBuffer', 'SharedArrayBuffer',
-  'DataView', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array',
-  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
-] as const;
-
-type TimerKind = 'timeout' | 'interval' | 'immediate';
-
-/** Timers a task starts are cleared when it ends, so nothing it left behind runs into the next task. */
-function timers(registry: Set<{ kind: TimerKind; handle: unknown }>) {
-  const track = <A extends unknown[], H>(kind: TimerKind, start: (...args: A) => H) => (...args: A): H => {
-    const handle = start(...args);
-    registry.add({ kind, handle });
-    return handle;
-  };
-  return {
-    setTimeout: track('timeout', setTimeout as (...a: unknown[]) => NodeJS.Timeout),
-    setInterval: track('interval', setInterval as (...a: unknown[]) => NodeJS.Timeout),
-    setImmediate: track('immediate', setImmediate as (...a: unknown[]) => NodeJS.Immediate),
-    clearTimeout,
-    clearInterval,
-    clearImmediate,
-  };
-}
-
-function clearAll(registry: Set<{ kind: TimerKind; handle: unknown }>): void {
-  for (const { kind, handle } of registry) {
-    if (kind === 'immediate') clearImmediate(handle as NodeJS.Immediate);
-    else clearTimeout(handle as NodeJS.Timeout);
-  }
-  registry.clear();
-}
-
-interface Prepared {
-  context: vm.Context;
-  realm: Realm;
-  timers: Set<{ kind: TimerKind; handle: unknown }>;
-}
-
 /**
  * Functions that use nothing but the language's built-ins, kept per client by their exact source text (the
  * kernel marks them; see ship.ts). Defining one afresh in every task's context would make V8 compile and
@@ -110,17 +63,8 @@ function reuse(client: string) {
   };
 }
 
-const taskRequire = createRequire(path.join(process.cwd(), '__tsp2p_task__.js'));
-
-function prepare(): Prepared {
-  const registry = new Set<{ kind: TimerKind; handle: unknown }>();
-  const sandbox: Record<string, unknown> = { ...timers(registry), require: taskRequire, display };
-  for (const name of NODE_GLOBALS) if (name in globalThis) sandbox[name] = (globalThis as Record<string, unknown>)[name];
-  const context = vm.createContext(sandbox, { name: 'tsp2p task' });
-  return { context, realm: realmOf(context), timers: registry };
-}
-
-let spare: Prepared | null = null;
+const prepare = (bind = true) => prepareContext(display, { bind });
+let spare: TaskContext | null = null;
 function prepareSoon(): void {
   setImmediate(() => {
     spare ??= prepare();
@@ -144,28 +88,45 @@ function errorJson(thrown: unknown): string {
   return JSON.stringify({ ename: 'Uncaught', evalue: inspectValue(thrown), stack: '', worker: workerName });
 }
 
+/** Puts the task's globals, `exports`, `p2p` and the reuse cache in `prepared` and runs its code there. */
+function start(task: ChildRun, received: Record<string, unknown>, prepared: TaskContext): unknown {
+  const globals = rehome(received, prepared.realm) as Record<string, unknown>;
+  const sandbox = prepared.context as Record<string, unknown>;
+  for (const [name, value] of Object.entries(globals ?? {})) sandbox[name] = value;
+  // Code converted by the kernel reads earlier cells' names as exports.NAME.
+  sandbox.exports = Object.assign(Object.create(prepared.realm.objectPrototype) as object, globals);
+  sandbox.__tsp2p_reuse__ = reuse(task.client);
+  sandbox.p2p = {
+    worker: workerName,
+    taskId: task.id,
+    emit: (data: unknown) => {
+      const wire = toWire(rehome(data, HOST_REALM));
+      send({ type: 'emit', id: task.id, json: wire.json, buffers: wire.buffers });
+    },
+  };
+  // displayErrors: false keeps V8 from prefixing the stack with a source excerpt: name and message come first.
+  return vm.runInContext(task.code, prepared.context, { filename: task.filename, displayErrors: false });
+}
+
 async function run(task: ChildRun): Promise<void> {
   const started = performance.now();
-  const prepared = spare ?? prepare();
+  let prepared = spare ?? prepare();
   spare = null;
   current = task.id;
   try {
-    const globals = rehome(fromWire({ json: task.json, buffers: task.buffers }), prepared.realm) as Record<string, unknown>;
-    const sandbox = prepared.context as Record<string, unknown>;
-    for (const [name, value] of Object.entries(globals ?? {})) sandbox[name] = value;
-    // Code converted by the kernel reads earlier cells' names as exports.NAME.
-    sandbox.exports = Object.assign(Object.create(prepared.realm.objectPrototype) as object, globals);
-    sandbox.__tsp2p_reuse__ = reuse(task.client);
-    sandbox.p2p = {
-      worker: workerName,
-      taskId: task.id,
-      emit: (data: unknown) => {
-        const wire = toWire(rehome(data, HOST_REALM));
-        send({ type: 'emit', id: task.id, json: wire.json, buffers: wire.buffers });
-      },
-    };
-    // displayErrors: false keeps V8 from prefixing the stack with a source excerpt: name and message come first.
-    let value: unknown = vm.runInContext(task.code, prepared.context, { filename: task.filename, displayErrors: false });
+    const received = (fromWire({ json: task.json, buffers: task.buffers }) ?? {}) as Record<string, unknown>;
+    if (needsPlainContext(prepared, Object.keys(received))) {
+      spare = prepared; // unused: the next task's
+      prepared = prepare(false);
+    }
+    let value: unknown;
+    try {
+      value = start(task, received, prepared);
+    } catch (err) {
+      if (!isBindingConflict(err, prepared, task.filename)) throw err;
+      prepared = prepare(false);
+      value = start(task, received, prepared);
+    }
     if (value && typeof (value as { then?: unknown }).then === 'function') value = await value;
     let wire;
     try {
@@ -177,7 +138,7 @@ async function run(task: ChildRun): Promise<void> {
   } catch (err) {
     await sendLast({ type: 'error', id: task.id, json: errorJson(err) });
   } finally {
-    clearAll(prepared.timers);
+    clearTimers(prepared.timers);
     current = null;
     prepareSoon();
   }
