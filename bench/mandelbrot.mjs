@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dianaOnFriends, inPrivateNetwork, progressClock } from './setup.mjs';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, rounds: { type: 'string', default: '3' }, 'max-iter': { type: 'string', default: '512' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, rounds: { type: 'string', default: '5' }, 'max-iter': { type: 'string', default: '512' } } });
 inPrivateNetwork(import.meta.url);
 
 const rounds = Number(values.rounds);
