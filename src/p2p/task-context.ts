@@ -68,15 +68,20 @@ const taskRequire = createRequire(path.join(process.cwd(), '__tsp2p_task__.js'))
 /**
  * Every configurable global with an identifier for a name, bound as a script-scope `let` of its own value.
  * `globalThis` and `eval` stay as they are (`eval(...)` must remain a direct eval); `undefined`, `NaN` and
- * `Infinity` cannot be redeclared, and reading them is fast anyway.
+ * `Infinity` cannot be redeclared, and reading them is fast anyway. Every context starts with the same
+ * globals: the names are read and the binding script compiled once, for the first (~0.05 ms a context after).
  */
+let binding: { script: vm.Script; names: Set<string> } | null = null;
 function bindGlobals(context: vm.Context): Set<string> {
-  const names = vm.runInContext(
-    `Object.getOwnPropertyNames(globalThis).filter((n) => /^[A-Za-z_$][\\w$]*$/.test(n) && n !== 'globalThis' && n !== 'eval' && Object.getOwnPropertyDescriptor(globalThis, n).configurable)`,
-    context,
-  ) as string[];
-  vm.runInContext(`let ${names.map((n) => `${n} = globalThis.${n}`).join(', ')};`, context);
-  return new Set(names);
+  if (!binding) {
+    const names = vm.runInContext(
+      `Object.getOwnPropertyNames(globalThis).filter((n) => /^[A-Za-z_$][\\w$]*$/.test(n) && n !== 'globalThis' && n !== 'eval' && Object.getOwnPropertyDescriptor(globalThis, n).configurable)`,
+      context,
+    ) as string[];
+    binding = { script: new vm.Script(`let ${names.map((n) => `${n} = globalThis.${n}`).join(', ')};`, { filename: 'tsp2p-globals.js' }), names: new Set(names) };
+  }
+  binding.script.runInContext(context);
+  return binding.names;
 }
 
 export function prepareContext(display: unknown, { bind }: { bind: boolean }): TaskContext {
