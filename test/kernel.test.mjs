@@ -2,6 +2,7 @@
 // project's own Jupyter client.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { PNG } from 'pngjs';
 import { outputsOf, startKernel, streamText, waitFor } from './helpers/kernel.mjs';
 
 describe('tsp2p kernel (own client)', () => {
@@ -138,6 +139,19 @@ describe('tsp2p kernel (own client)', () => {
     assert.equal(await value('import { join } from "node:path";\njoin("c", "d")'), "'c/d'");
     assert.equal(await value('let total = 0;\nfor (let i = 0; i < 5; i++) total += i;\ntotal'), '10');
     assert.equal(await value('total = total * 2;\ntotal'), '20');
+  });
+
+  test('display.image and encodePng make PNGs of raw pixels; wrong sizes say what was expected', async () => {
+    const r = await client.execute('display.image({ width: 2, height: 2, data: new Uint8ClampedArray(16).fill(200) });\nBuffer.from(encodePng({ width: 1, height: 1, data: new Uint8Array([1, 2, 3]), channels: 3 })).toString("base64")');
+    assert.equal(r.reply.content.status, 'ok', JSON.stringify(r.reply.content));
+    const outs = outputsOf(r);
+    const shown = PNG.sync.read(Buffer.from(outs.find(([t]) => t === 'display_data')[1].data['image/png'], 'base64'));
+    assert.deepEqual([shown.width, shown.height, [...new Set(shown.data)]], [2, 2, [200]]);
+    const encoded = PNG.sync.read(Buffer.from(outs.find(([t]) => t === 'execute_result')[1].data['text/plain'].replace(/'/g, ''), 'base64'));
+    assert.deepEqual([...encoded.data], [1, 2, 3, 255]);
+    const bad = await client.execute('encodePng({ width: 2, height: 2, data: new Uint8Array(3) })');
+    assert.equal(bad.reply.content.ename, 'TypeError');
+    assert.match(bad.reply.content.evalue, /2x2 with 4 channels needs 16 bytes, not 3/);
   });
 
   test('node modules and top-level await work', async () => {
