@@ -130,8 +130,6 @@ export class TypeScriptService {
     return found;
   }
 
-
-
   #convertCached(code: string): ConvertResult {
     if (READS_FILES.test(code)) return this.converter.convert(this.prevDecl, code);
     const key = `${this.prevDecl}\u0000${code}`;
