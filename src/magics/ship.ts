@@ -121,12 +121,16 @@ function prelude(definitions: Captured['definitions']): string {
     .join('\n');
 }
 
+/** A task's code: an async function (its value is the result) with the definitions it uses, then `body`. */
+function task(definitions: Captured['definitions'], body: string): string {
+  return `(async (exports, require) => {\n${prelude(definitions)}\n${body}\n})(exports, require)`;
+}
+
 /** A %%p2p cell, converted by the kernel's TypeScript service, as a task. */
 export function shipCell(js: string, lastExpressionVar: string | undefined, variables: Record<string, unknown>): Shipment {
   const { values, definitions } = capture(exportsReads(js), variables);
   const result = lastExpressionVar ? `return exports[${JSON.stringify(lastExpressionVar)}];` : 'return undefined;';
-  const code = `(async (exports, require) => {\n${prelude(definitions)}\n${js}\n${result}\n})(exports, require)`;
-  return { code, globals: values };
+  return { code: task(definitions, `${js}\n${result}`), globals: values };
 }
 
 /** A function for p2p.run / p2p.map, called on the worker with `args` (sent as values). */
@@ -138,6 +142,5 @@ export function shipFunction(fn: (...args: never[]) => unknown, args: unknown[],
   const { values, definitions } = capture(freeIdentifiers(source), variables);
   args.forEach((arg, i) => checkData(arg, `argument ${i + 1}`, `argument ${i + 1}`, new Set()));
   for (const [name, value] of Object.entries(extraGlobals)) checkData(value, name, name, new Set());
-  const code = `(async (exports, require) => {\n${prelude(definitions)}\nreturn await (${source})(...__tsp2p_args__);\n})(exports, require)`;
-  return { code, globals: { ...values, ...extraGlobals, __tsp2p_args__: args } };
+  return { code: task(definitions, `return await (${source})(...__tsp2p_args__);`), globals: { ...values, ...extraGlobals, __tsp2p_args__: args } };
 }

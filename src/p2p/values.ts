@@ -13,7 +13,7 @@ import { SuperJSON } from 'superjson';
 import { messageOf, Tsp2pError } from '../errors.js';
 
 /** Binary values from this size up are worth trying to compress. */
-export const COMPRESS_MIN_BYTES = 32 * 1024;
+const COMPRESS_MIN_BYTES = 32 * 1024;
 /** What a value's compressed buffers may inflate to, together (a frame may carry at most 512 MiB too). */
 const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
 

@@ -12,7 +12,6 @@ declare module 'pngjs' {
   export const PNG: {
     sync: {
       write(png: { width: number; height: number; data: Buffer }, options?: PackerOptions): Buffer;
-      read(buffer: Buffer): { width: number; height: number; data: Buffer };
     };
   };
 }
