@@ -80,8 +80,15 @@ export class Tsp2pError extends Error {
   static TASK_CANCELLED(): Tsp2pError {
     return new Tsp2pError('TASK_CANCELLED', 'task was cancelled');
   }
-  static WORKER_LOST(attempts: number): Tsp2pError {
-    return new Tsp2pError('WORKER_LOST', `task lost its worker ${attempts} times and was given up`);
+  /** A task whose every attempt failed through no fault of its own: its worker was lost, or its process died. */
+  static GAVE_UP(attempts: number, causes: readonly string[]): Tsp2pError {
+    const deaths = causes.filter((c) => c.startsWith('its process '));
+    const signals = [...new Set(deaths.map((c) => /SIG[A-Z]+/.exec(c)?.[0] ?? c.replace('its process ', '')))];
+    const hint = signals.includes('SIGKILL') ? ': out of memory?' : '';
+    if (deaths.length === causes.length) {
+      return new Tsp2pError('TASK_PROCESS_DIED', `the task was given up: its process died ${attempts} times (${signals.join(', ')}${hint})`);
+    }
+    return new Tsp2pError('WORKER_LOST', `the task was given up after ${attempts} attempts: ${[...new Set(causes)].join('; ')}`);
   }
   static UNSHIPPABLE(name: string, why: string): Tsp2pError {
     return new Tsp2pError('UNSHIPPABLE', `cannot send "${name}" to a worker: ${why}`);

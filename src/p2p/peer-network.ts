@@ -6,8 +6,11 @@
  * - Its firewall accepts a remote session key only if that key's certificate opens with the cluster's key
  *   and names a member of the newest roster: outsiders are refused during the handshake. (Hyperswarm's
  *   firewall is synchronous and bans what it refuses, so this cannot be built on it; HyperDHT awaits ours.)
- * - Discovery announces and looks up the topic on a back-off schedule; it connects to verified peers,
- *   keeping one connection per pair (the one opened by the lower key).
+ * - Discovery announces and looks up the topic on a back-off schedule; it connects to verified peers. A
+ *   peer is one remote session, whatever its connections: when two open (both sides dialled at once, or the
+ *   peer reconnected), one is kept and the other retired gracefully, its frames in flight still delivered;
+ *   neither side takes that as the peer leaving. A peer that failed is redialled on a back-off (dial-book.ts).
+ * - Clients and workers exchange heartbeats (liveness.ts): a silent peer is dropped within 2 s.
  * - Rosters travel in every hello and as frames; the newest valid one wins everywhere. A roster with a new
  *   secret moves the swarm to a new topic; peers that left the roster are disconnected.
  */
@@ -20,9 +23,11 @@ import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { issueCertificate, openCertificate } from './certificate.js';
+import { DialBook, type DialSummary } from './dial-book.js';
 import type { Identity } from './identity.js';
+import { Liveness } from './liveness.js';
 import { shortKey } from './keys.js';
-import { PeerChannel, type Frame, type FrameName, type Hello } from './protocol.js';
+import { PeerChannel, ROLE, type Frame, type FrameName, type Hello } from './protocol.js';
 import { certificateKeyOf, clusterId, isExpired, isMember, isNewer, openRoster, topicOf, type OpenedRoster } from './roster.js';
 
 const log = createLogger('network');
@@ -32,10 +37,13 @@ const DISCOVERY_DELAYS_MS = [300, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60
 const REJECT_FOR_MS = 10_000;
 /** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
 const CONNECT_TIMEOUT_MS = 8_000;
+/** A retired connection that the other side does not end by then is destroyed. */
+const RETIRE_MS = 10_000;
 
 const ROTATION_GRACE_MS = 5 * 60_000;
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
 
+/** A remote session: stable while its connection may be replaced underneath (channel and socket change). */
 export interface Peer {
   /** Session key, hex. */
   id: string;
@@ -44,6 +52,11 @@ export interface Peer {
   hello: Hello;
   channel: PeerChannel;
   socket: SecretStream;
+}
+
+/** Whether two roles need to know promptly that the other is gone: a client and a worker. */
+function watches(mine: number, theirs: number): boolean {
+  return ((mine & ROLE.client) !== 0 && (theirs & ROLE.worker) !== 0) || ((mine & ROLE.worker) !== 0 && (theirs & ROLE.client) !== 0);
 }
 
 export interface NetworkOptions {
@@ -60,6 +73,7 @@ export interface NetworkOptions {
 
 interface NetworkEvents {
   peer: [Peer];
+  /** The peer is gone (its connection closed, or it fell silent), not merely reconnected. */
   close: [Peer];
   frame: [Peer, FrameName, Frame<FrameName>];
   roster: [OpenedRoster];
@@ -78,6 +92,15 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   #rejected = new Map<string, number>();
   #peers = new Map<string, Peer>();
   #connecting = new Set<string>();
+  #dials = new DialBook();
+  #liveness = new Liveness(
+    () => this.#watched(),
+    (peer, silentMs) => {
+      log.info(`${peer.hello.user}@${peer.hello.host} (${this.#label(peer.session)}) silent for ${(silentMs / 1000).toFixed(1)} s: dropped`);
+      this.#dials.failed(peer.id, `silent for ${(silentMs / 1000).toFixed(1)} s`);
+      peer.socket.destroy();
+    },
+  );
   #server: Server | null = null;
   #discoveryStep = 0;
   #discoveryTimer: NodeJS.Timeout | null = null;
@@ -128,7 +151,17 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     await this.#publishCertificate();
     this.#certificateTimer = setInterval(() => void this.#publishCertificate().catch((err: unknown) => log.warn(`certificate refresh: ${messageOf(err)}`)), CERTIFICATE_REFRESH_MS);
     this.#certificateTimer.unref();
+    this.#liveness.start();
     this.refresh();
+  }
+
+  *#watched(): Iterable<Peer> {
+    for (const peer of this.#peers.values()) if (watches(this.options.roles, peer.hello.roles)) yield peer;
+  }
+
+  /** What discovery found and why peers that are not connected failed. */
+  dialSummary(): DialSummary {
+    return this.#dials.summary(new Set(this.#peers.keys()));
   }
 
   async #publishCertificate(): Promise<void> {
@@ -160,8 +193,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
             if (from) answered.add(`${from.host}:${from.port}`);
             for (const peer of data.peers) {
               const id = peer.publicKey.toString('hex');
-              if (seen.has(id)) continue;
+              if (seen.has(id) || peer.publicKey.equals(this.session.publicKey)) continue;
               seen.add(id);
+              this.#dials.found(id);
               this.#connectTo(peer);
             }
           }
@@ -198,12 +232,15 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         const certificate = openCertificate(record.value, session, this.#cluster, keys);
         if (!isMember(this.#roster, certificate.identity)) {
           log.info(`refused ${this.#label(session)}: ${shortKey(certificate.identity)} is not on the roster`);
+          this.#dials.failed(id, `${shortKey(certificate.identity)} is not on the roster`);
           break;
         }
         this.#verified.set(id, { identity: certificate.identity, expires: certificate.expires });
+        this.#dials.verified(id, certificate.identity);
         return certificate.identity;
       } catch (err) {
         log.debug(`certificate of ${this.#label(session)}: ${messageOf(err)}`);
+        this.#dials.failed(id, `no valid certificate (${messageOf(err)})`);
       }
     }
     this.#rejected.set(id, now + REJECT_FOR_MS);
@@ -212,7 +249,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
 
   #connectTo(peer: QueryPeer): void {
     const id = peer.publicKey.toString('hex');
-    if (this.#stopped || peer.publicKey.equals(this.session.publicKey) || this.#peers.has(id) || this.#connecting.has(id)) return;
+    if (this.#stopped || this.#peers.has(id) || this.#connecting.has(id) || !this.#dials.due(id)) return;
     this.#connecting.add(id);
     void (async () => {
       const identity = await this.#verify(peer.publicKey);
@@ -221,17 +258,23 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         return;
       }
       const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses });
+      let failure = 'the connection closed before it opened';
       const done = () => {
         clearTimeout(deadline);
         this.#connecting.delete(id);
       };
       const deadline = setTimeout(() => {
         log.debug(`${this.#label(peer.publicKey)}: no connection after ${CONNECT_TIMEOUT_MS} ms, giving up for now`);
+        failure = `no connection within ${CONNECT_TIMEOUT_MS / 1000} s`;
         socket.destroy();
-        done();
       }, CONNECT_TIMEOUT_MS);
-      socket.once('close', done);
+      socket.on('error', (err: Error & { code?: string }) => (failure = err.code ?? err.message));
       socket.once('open', done);
+      socket.once('close', () => {
+        if (!this.#connecting.has(id)) return;
+        done();
+        if (!this.#peers.has(id)) this.#dials.failed(id, failure);
+      });
       this.#attach(socket);
     })();
   }
@@ -248,6 +291,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}` }),
       roster: this.#roster.bytes,
     };
+    /** The peer this connection serves, whether as the peer's current connection or a retired one. */
     let peer: Peer | null = null;
     const channel = new PeerChannel(
       socket,
@@ -255,18 +299,31 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       {
         onopen: (remote) => {
           const identity = this.#verified.get(id)?.identity;
-          if (!identity || this.#stopped || !this.#keepConnection(socket)) {
+          if (!identity || this.#stopped) {
             socket.destroy();
             return;
           }
-          peer = { id, session, identity, hello: remote, channel, socket };
-          this.#peers.set(id, peer);
-          log.debug(`connected to ${remote.user}@${remote.host} (${this.#label(session)})`);
+          const existing = this.#peers.get(id);
+          if (existing) {
+            peer = existing;
+            if (this.#replaces(socket, existing.socket)) {
+              const old = existing.socket;
+              Object.assign(existing, { socket, channel, hello: remote });
+              this.#retire(old);
+            } else this.#retire(socket);
+            log.debug(`two connections with ${remote.user}@${remote.host} (${this.#label(session)}): kept one, retired the other`);
+          } else {
+            peer = { id, session, identity, hello: remote, channel, socket };
+            this.#peers.set(id, peer);
+            this.#dials.connected(id);
+            log.debug(`connected to ${remote.user}@${remote.host} (${this.#label(session)})`);
+          }
           this.adoptRoster(remote.roster);
-          this.emit('peer', peer);
+          if (!existing) this.emit('peer', peer);
         },
         onframe: (name, frame) => {
-          if (!peer) return;
+          // Frames still arriving on a retired connection belong to the peer, as long as it is here.
+          if (!peer || this.#peers.get(id) !== peer) return;
           if (name === 'roster') this.adoptRoster((frame as Frame<'roster'>).roster);
           else this.emit('frame', peer, name, frame as Frame<FrameName>);
         },
@@ -275,7 +332,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       this.#label(session),
     );
     socket.once('close', () => {
-      if (peer && this.#peers.get(id) === peer) {
+      // Only the peer's current connection closing means the peer is gone.
+      if (peer && this.#peers.get(id) === peer && peer.socket === socket) {
         this.#peers.delete(id);
         this.emit('close', peer);
         // Find it (or its replacement) again soon.
@@ -284,21 +342,28 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     });
   }
 
-  /** One connection per pair: when two exist, both sides keep the one opened by the lower session key. */
-  #keepConnection(socket: SecretStream): boolean {
-    const id = socket.remotePublicKey.toString('hex');
-    const existing = this.#peers.get(id);
-    if (!existing) return true;
-    const lower = Buffer.compare(this.session.publicKey, socket.remotePublicKey) < 0 ? this.session.publicKey : socket.remotePublicKey;
-    const openedBy = (s: SecretStream) => (s.isInitiator ? this.session.publicKey : s.remotePublicKey);
-    if (openedBy(socket).equals(lower) && !openedBy(existing.socket).equals(lower)) {
-      // The replaced connection is gone: say so, so users of it (in-flight tasks) move to the new one.
-      this.#peers.delete(id);
-      existing.socket.destroy();
-      this.emit('close', existing);
-      return true;
-    }
-    return false;
+  /**
+   * Which of two connections with one peer to keep; both sides decide alike. A second connection opened by
+   * the same side as the first is a reconnect (that side gave the first up): the new one wins. Otherwise
+   * both dialled at once, and the one opened by the lower session key wins.
+   */
+  #replaces(candidate: SecretStream, existing: SecretStream): boolean {
+    if (candidate.isInitiator === existing.isInitiator) return true;
+    const lower = Buffer.compare(this.session.publicKey, candidate.remotePublicKey) < 0 ? this.session.publicKey : candidate.remotePublicKey;
+    const openedBy = candidate.isInitiator ? this.session.publicKey : candidate.remotePublicKey;
+    return openedBy.equals(lower);
+  }
+
+  /**
+   * Stops using a connection without losing what is in flight on it: nothing more is sent on it, ending it
+   * flushes what was sent, and frames the other side sent before it switched are still read. The other
+   * side ends it too (it keeps the same connection), which closes it; one that never does is destroyed.
+   */
+  #retire(socket: SecretStream): void {
+    const timer = setTimeout(() => socket.destroy(), RETIRE_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.end();
   }
 
   /** Adopts a roster if it is this cluster's, validly signed, unexpired and newer. Returns whether it did. */
@@ -352,11 +417,14 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#liveness.stop();
     if (this.#discoveryTimer) clearTimeout(this.#discoveryTimer);
     if (this.#certificateTimer) clearInterval(this.#certificateTimer);
     for (const peer of this.#peers.values()) peer.socket.destroy();
     const unannounce = Promise.all(this.#activeSecrets().map((r) => this.dht.unannounce(topicOf(r), this.session).catch(() => {})));
-    await Promise.race([unannounce, new Promise((r) => setTimeout(r, 1_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([unannounce, new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
+    clearTimeout(timer);
     await this.#server?.close().catch(() => {});
   }
 }

@@ -49,6 +49,10 @@ const FIELDS = {
   withdraw: { id: c.string },
   /** The worker gave the task back (it had not started; it will not run there). */
   withdrawn: { id: c.string },
+  /** Says "still here" between a client and a worker, so silence means a dead or frozen peer (liveness.ts). */
+  ping: {},
+  /** The task's process died while running it (not the task's error): the attempt failed, the client may re-run it. */
+  lost: { id: c.string, reason: c.string },
 };
 
 export type FrameName = keyof typeof FIELDS;
@@ -75,6 +79,8 @@ export class PeerChannel {
   readonly #label: string;
   /** Parts of the large frame being received (parts of one frame arrive back to back). */
   #parts: { type: number; chunks: Buffer[]; size: number } | null = null;
+  /** When the peer was last heard from (Date.now()): any message counts, parts of a large frame included. */
+  lastHeard = Date.now();
 
   constructor(socket: Duplex, hello: Hello, events: PeerChannelEvents, label: string) {
     this.#label = label;
@@ -89,6 +95,7 @@ export class PeerChannel {
       protocol: PROTOCOL,
       handshake: c.raw as unknown as Encoder<unknown>,
       onopen: (handshake) => {
+        this.lastHeard = Date.now();
         let remote: Hello;
         try {
           remote = decode(helloEncoding, handshake as Uint8Array, 'hello') as Hello;
@@ -104,7 +111,11 @@ export class PeerChannel {
     this.#messages = FRAME_NAMES.map((name) =>
       this.#channel.addMessage({
         encoding: c.raw as unknown as Encoder<Uint8Array>,
-        onmessage: (raw: Uint8Array) => (name === 'part' ? this.#receivePart(raw, events.onframe) : this.#receive(name, raw, events.onframe)),
+        onmessage: (raw: Uint8Array) => {
+          this.lastHeard = Date.now();
+          if (name === 'part') this.#receivePart(raw, events.onframe);
+          else if (name !== 'ping') this.#receive(name, raw, events.onframe);
+        },
       }),
     );
     this.#channel.open(encode(helloEncoding, hello));

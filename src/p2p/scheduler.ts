@@ -3,8 +3,8 @@
  * queued task to the worker with the most room (slots × PIPELINE minus what is in flight there, ours and
  * other clients'), keeps a little work queued at each worker so slots never wait for the network, takes
  * back a long task still waiting at a busy worker when another worker has nothing of ours to do, and when
- * a worker vanishes mid-task (connection closed, or silent for LIVENESS_MS while holding our tasks) sends its
- * tasks elsewhere, within each task's attempt budget. Each task's value is delivered once.
+ * a worker vanishes mid-task (its connection closed, or it fell silent: see liveness.ts) or a task's process
+ * dies under it, sends the task elsewhere, within its attempt budget. Each task's value is delivered once.
  */
 import { nanoid } from 'nanoid';
 import { Tsp2pError } from '../errors.js';
@@ -26,15 +26,12 @@ const PIPELINE = 3;
  */
 const LONG_TASK_MS = 5;
 const LONG_TASK_PIPELINE = 2;
-const LIVENESS_MS = 5_000;
-const LIVENESS_CHECK_MS = 1_000;
 const DEFAULT_ATTEMPTS = 3;
 
 interface WorkerState {
   peer: Peer;
   info: WorkerInfo;
   inflight: Set<string>;
-  lastHeard: number;
   /** Other clients' tasks at this worker, as of its last load frame. */
   others: number;
   /** Moving average of our tasks' run time there (ms); null until one finished. */
@@ -49,6 +46,8 @@ interface Entry {
   withdrawn: boolean;
   /** When its worker said it started (performance.now()). */
   startedAt: number;
+  /** Why earlier attempts failed (a worker lost, a process that died). */
+  failures: string[];
 }
 
 /** Whether a worker answers to `wanted`: its id (or a prefix), its user, or user@host; anything when unset. */
@@ -61,8 +60,6 @@ export class Scheduler {
   #workers = new Map<string, WorkerState>();
   #pending: Entry[] = [];
   #tasks = new Map<string, Entry>();
-  #liveness: NodeJS.Timeout;
-  #lastCheck = Date.now();
   #listeners: (() => void)[] = [];
 
   constructor(private readonly network: PeerNetwork) {
@@ -74,8 +71,6 @@ export class Scheduler {
     network.on('frame', onFrame);
     this.#listeners.push(() => network.off('peer', onPeer), () => network.off('close', onClose), () => network.off('frame', onFrame));
     for (const peer of network.peers) this.#addWorker(peer);
-    this.#liveness = setInterval(() => this.#checkLiveness(), LIVENESS_CHECK_MS);
-    this.#liveness.unref();
   }
 
   workers(): WorkerInfo[] {
@@ -91,7 +86,7 @@ export class Scheduler {
       // a worker with unreadable versions is still a worker
     }
     const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, versions };
-    this.#workers.set(peer.id, { peer, info, inflight: new Set(), lastHeard: Date.now(), others: 0, taskMs: null });
+    this.#workers.set(peer.id, { peer, info, inflight: new Set(), others: 0, taskMs: null });
     log.debug(`worker ${info.user}@${info.host} with ${info.slots} slot(s)`);
     this.#dispatch();
   }
@@ -102,21 +97,26 @@ export class Scheduler {
     this.#workers.delete(id);
     const lost = [...worker.inflight].map((t) => this.#tasks.get(t)).filter((e): e is Entry => e !== undefined);
     if (lost.length) log.info(`worker ${worker.info.user}@${worker.info.host} lost (${why}): re-running ${lost.length} task(s)`);
-    for (const entry of lost) {
-      entry.worker = null;
-      if (entry.handle.attempts >= (entry.handle.spec.maxAttempts ?? DEFAULT_ATTEMPTS)) {
-        this.#settle(entry, () => entry.handle.reject(Tsp2pError.WORKER_LOST(entry.handle.attempts)));
-      } else {
-        entry.handle.setStatus('queued');
-        this.#pending.unshift(entry);
-      }
-    }
+    for (const entry of lost) this.#retry(entry, `its worker ${worker.info.user}@${worker.info.host} was lost (${why})`);
     this.#dispatch();
+  }
+
+  /** An attempt failed through no fault of the task: run it again if its budget allows, first in line. */
+  #retry(entry: Entry, why: string): void {
+    entry.worker?.inflight.delete(entry.handle.id);
+    entry.worker = null;
+    entry.failures.push(why);
+    if (entry.handle.attempts >= (entry.handle.spec.maxAttempts ?? DEFAULT_ATTEMPTS)) {
+      this.#settle(entry, () => entry.handle.reject(Tsp2pError.GAVE_UP(entry.handle.attempts, entry.failures)));
+    } else {
+      entry.handle.setStatus('queued');
+      this.#pending.unshift(entry);
+    }
   }
 
   submit(spec: TaskSpec): TaskHandle {
     const handle = new TaskHandle(nanoid(), spec, (h) => this.abort(h, Tsp2pError.TASK_CANCELLED(), 'cancelled'));
-    const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null, withdrawn: false, startedAt: 0 };
+    const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null, withdrawn: false, startedAt: 0, failures: [] };
     this.#tasks.set(handle.id, entry);
     this.#pending.push(entry);
     this.#dispatch();
@@ -211,8 +211,6 @@ export class Scheduler {
     const { handle } = entry;
     handle.attempts += 1;
     entry.worker = worker;
-    // Silence counts from when we start waiting on this worker, not from its last (idle) word.
-    if (worker.inflight.size === 0) worker.lastHeard = Date.now();
     worker.inflight.add(handle.id);
     handle.worker = { ...worker.info };
     handle.setStatus('sent');
@@ -222,7 +220,6 @@ export class Scheduler {
   #frame(peer: Peer, name: FrameName, frame: Frame<FrameName>): void {
     const worker = this.#workers.get(peer.id);
     if (!worker) return;
-    worker.lastHeard = Date.now();
     if (name === 'load') {
       const load = frame as Frame<'load'>;
       Object.assign(worker.info, { slots: load.slots, running: load.running, queued: load.queued, done: load.done });
@@ -275,6 +272,10 @@ export class Scheduler {
       case 'withdrawn':
         this.#withdrawn(worker, entry);
         break;
+      case 'lost':
+        this.#retry(entry, `its process ${(frame as Frame<'lost'>).reason}`);
+        this.#dispatch();
+        break;
       case 'error': {
         const error = RemoteError.fromJson((frame as Frame<'error'>).json);
         this.#settle(entry, () => handle.reject(error, error.ename === 'CancelledError' ? 'cancelled' : 'failed'));
@@ -303,33 +304,11 @@ export class Scheduler {
     this.#settle(entry, () => handle.reject(error, status));
   }
 
-  /**
-   * A worker holding our tasks that has said nothing for LIVENESS_MS is gone (killed, or its network is).
-   * If this check itself ran late, our own event loop was busy and unread frames may be waiting: that
-   * silence is ours, so the clocks restart instead.
-   */
-  #checkLiveness(): void {
-    const now = Date.now();
-    const late = now - this.#lastCheck > 2 * LIVENESS_CHECK_MS;
-    this.#lastCheck = now;
-    if (late) {
-      for (const worker of this.#workers.values()) worker.lastHeard = now;
-      return;
-    }
-    for (const worker of [...this.#workers.values()]) {
-      if (worker.inflight.size > 0 && now - worker.lastHeard > LIVENESS_MS) {
-        worker.peer.socket.destroy();
-        this.#removeWorker(worker.peer.id, `silent for ${LIVENESS_MS / 1000} s`);
-      }
-    }
-  }
-
   get pending(): number {
     return this.#pending.length;
   }
 
   close(): void {
-    clearInterval(this.#liveness);
     for (const off of this.#listeners) off();
     for (const entry of [...this.#tasks.values()]) this.#settle(entry, () => entry.handle.reject(Tsp2pError.CLOSED('the cluster connection'), 'cancelled'));
   }

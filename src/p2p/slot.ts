@@ -3,7 +3,9 @@
  * starts its next task the moment one ends instead of waiting for a round trip to the worker. The head of
  * the FIFO is the running task: it "starts" when it gets there (that is when its timeout begins).
  * killHead() ends the child (timeout, cancel, crash), starts a fresh one and hands it the tasks that had not
- * started yet, so a bad task never harms the worker or the tasks behind it.
+ * started yet, so a bad task never harms the worker or the tasks behind it. A task asked back (withdraw,
+ * cancel) is given up only when the child confirms it had not started it: the slot's view of the FIFO lags
+ * the child's by the messages in flight, and guessing there ran tasks twice.
  * With `sandbox`, the child runs under Node's permission model: it may read the worker's directory and
  * tsp2p itself, and may not write files, spawn processes or start threads.
  */
@@ -31,12 +33,33 @@ interface SlotEvents {
   started: [taskId: string];
   /** The child ended while running `taskId` (crash, out of memory, killed from outside). */
   died: [taskId: string, reason: string];
+  /** The child confirmed it dropped `taskId` before starting it (see withdraw()). */
+  withdrawn: [taskId: string];
+}
+
+/**
+ * Tasks shorter than this are sent to the child ahead of their turn (it starts the next the moment one
+ * ends). Longer ones wait here until the child is free: a task the child does not hold can be taken back
+ * exactly and at once, while a child busy in a long synchronous task could not even answer.
+ */
+const SEND_AHEAD_BELOW_MS = 5;
+
+/** A task of this slot: sent to the child yet or not, and whether it was asked back (to move, or cancelled). */
+interface SlotTask {
+  run: ChildRun;
+  sent: boolean;
+  asked: 'withdraw' | 'cancel' | null;
 }
 
 export class Slot extends EventEmitter<SlotEvents> {
   #child: ChildProcess | null = null;
   #ready: Promise<void> = Promise.resolve();
-  #tasks: ChildRun[] = [];
+  #tasks: SlotTask[] = [];
+  /** Whether `started` was said for the head. Not for a head that was asked back: only the child knows. */
+  #headStarted = false;
+  #headSince = 0;
+  /** How long the last task took here (ms); null until one finished. */
+  #lastMs: number | null = null;
   pid = 0;
 
   constructor(private readonly options: SlotOptions) {
@@ -54,7 +77,7 @@ export class Slot extends EventEmitter<SlotEvents> {
   }
 
   get running(): string | null {
-    return this.#tasks[0]?.id ?? null;
+    return this.#tasks[0]?.run.id ?? null;
   }
 
   ready(): Promise<void> {
@@ -90,19 +113,70 @@ export class Slot extends EventEmitter<SlotEvents> {
       if (this.#child !== child) return;
       this.#child = null;
       const head = this.#tasks.shift();
+      const started = this.#headStarted;
       this.#restart();
-      if (head) this.emit('died', head.id, signal ? `killed by ${signal}` : `exited with code ${code}`);
+      // A head asked back that may have started counts as run: re-running it is then a new attempt.
+      if (head && head.asked !== 'cancel' && (started || head.asked === 'withdraw')) {
+        this.emit('died', head.run.id, signal ? `killed by ${signal}` : `exited with code ${code}`);
+      }
     });
   }
 
   #report(m: ChildReport): void {
     if (m.type === 'ready') return;
+    const at = this.#tasks.findIndex((t) => t.run.id === m.id);
+    const task = this.#tasks[at];
+    if (m.type === 'skipped') {
+      if (!task) return;
+      this.#tasks.splice(at, 1);
+      if (task.asked === 'withdraw') this.emit('withdrawn', m.id);
+      if (at === 0) this.#startHead();
+      return;
+    }
+    if (at === 0 && !this.#headStarted && task) {
+      // The head was asked back, but the child had started it: it runs here after all (or, if it was
+      // cancelled, ends now).
+      if (task.asked === 'cancel') {
+        this.killHead();
+        return;
+      }
+      task.asked = null;
+      this.#headStarted = true;
+      this.emit('started', m.id);
+    }
     // The finished task leaves first, so whoever handles the report sees the room it made.
-    const finished = (m.type === 'result' || m.type === 'error') && m.id === this.running;
-    if (finished) this.#tasks.shift();
-    const next = finished ? this.running : null;
+    const finished = (m.type === 'result' || m.type === 'error') && at === 0;
+    if (finished) {
+      this.#tasks.shift();
+      this.#lastMs = performance.now() - this.#headSince;
+    }
     this.emit('report', m);
-    if (next) this.emit('started', next);
+    if (finished) this.#startHead();
+  }
+
+  /** The new head runs now, unless it was asked back: then the child's answer tells (skipped, or reports). */
+  #startHead(): void {
+    this.#sendDue();
+    const head = this.#tasks[0];
+    this.#headStarted = head !== undefined && head.asked === null;
+    this.#headSince = performance.now();
+    if (head && this.#headStarted) this.emit('started', head.run.id);
+  }
+
+  /** Hands the child its next task, and the ones behind it too while tasks here are short. */
+  #sendDue(): void {
+    const ahead = this.#lastMs !== null && this.#lastMs < SEND_AHEAD_BELOW_MS;
+    this.#tasks.forEach((task, at) => {
+      if (task.sent || (at > 0 && !ahead)) return;
+      task.sent = true;
+      this.#send(task.run);
+    });
+  }
+
+  /** Drops a task the child never got: exact, and at once. */
+  #dropUnsent(at: number): void {
+    const [task] = this.#tasks.splice(at, 1);
+    if (task?.asked === 'withdraw') this.emit('withdrawn', task.run.id);
   }
 
   #send(message: ToChild): void {
@@ -111,18 +185,41 @@ export class Slot extends EventEmitter<SlotEvents> {
   }
 
   run(task: ChildRun): void {
-    this.#tasks.push(task);
-    this.#send(task);
-    if (this.#tasks.length === 1) this.emit('started', task.id);
+    this.#tasks.push({ run: task, sent: false, asked: null });
+    if (this.#tasks.length === 1) this.#startHead();
+    else this.#sendDue();
   }
 
-  /** Takes back a task that has not started; the child will skip it. */
-  remove(taskId: string): boolean {
-    const at = this.#tasks.findIndex((t) => t.id === taskId);
-    if (at <= 0) return false;
-    this.#tasks.splice(at, 1);
-    this.#send({ type: 'skip', id: taskId });
+  /**
+   * Asks the child to give back a task that has not started. Returns false when it has started for sure;
+   * otherwise `withdrawn` follows if the child dropped it, or the task's reports if it had started.
+   */
+  withdraw(taskId: string): boolean {
+    const at = this.#tasks.findIndex((t) => t.run.id === taskId);
+    const task = this.#tasks[at];
+    if (!task || task.asked !== null || (at === 0 && this.#headStarted)) return false;
+    task.asked = 'withdraw';
+    if (task.sent) this.#send({ type: 'skip', id: taskId });
+    else this.#dropUnsent(at);
     return true;
+  }
+
+  /** Ends a task: the running one with its process; a waiting one is dropped (or ended, if it turns out to have started). */
+  cancel(taskId: string): void {
+    const at = this.#tasks.findIndex((t) => t.run.id === taskId);
+    const task = this.#tasks[at];
+    if (!task) return;
+    if (at === 0 && this.#headStarted) {
+      this.killHead();
+      return;
+    }
+    if (!task.sent) {
+      task.asked = 'cancel';
+      this.#dropUnsent(at);
+      return;
+    }
+    if (task.asked === null) this.#send({ type: 'skip', id: taskId });
+    task.asked = 'cancel';
   }
 
   /** Ends the child and the task it runs; a fresh child gets the tasks that had not started. */
@@ -135,11 +232,14 @@ export class Slot extends EventEmitter<SlotEvents> {
     this.#restart();
   }
 
+  /** A fresh child, handed the tasks that had not started; those asked back never reach it. */
   #restart(): void {
     this.#spawn();
-    for (const task of this.#tasks) this.#send(task);
-    const next = this.running;
-    if (next) this.emit('started', next);
+    const asked = this.#tasks.filter((t) => t.asked !== null);
+    this.#tasks = this.#tasks.filter((t) => t.asked === null);
+    for (const task of this.#tasks) task.sent = false;
+    for (const task of asked) if (task.asked === 'withdraw') this.emit('withdrawn', task.run.id);
+    this.#startHead();
   }
 
   async close(): Promise<void> {

@@ -153,26 +153,30 @@ process.on('unhandledRejection', (reason) => {
 });
 
 /**
- * Tasks run one after another, in the order they came; a skipped one is dropped when its turn comes.
- * After a long task, messages that came meanwhile are read first: a task waiting behind it may have been
- * taken back (to run on a worker that went idle). Two turns of the event loop: the first may end before
- * the loop's next read of the pipe.
+ * Tasks run one after another, in the order they came. A task asked back (`skip`) before it started is
+ * dropped and confirmed (`skipped`); one that started runs on, and its result answers instead. After a long
+ * task, messages that came meanwhile are read first: a task waiting behind it may have been taken back (to
+ * run on a worker that went idle). Two turns of the event loop: the first may end before the loop's next
+ * read of the pipe.
  */
 const LONG_TASK_MS = 20;
 let queue: Promise<void> = Promise.resolve();
 let readFirst = false;
-const skipped = new Set<string>();
+/** Tasks received that have not started. */
+const waiting = new Set<string>();
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 process.on('message', (message: ToChild) => {
-  if (message?.type === 'skip') skipped.add(message.id);
-  else if (message?.type === 'run') {
+  if (message?.type === 'skip') {
+    if (waiting.delete(message.id)) send({ type: 'skipped', id: message.id });
+  } else if (message?.type === 'run') {
+    waiting.add(message.id);
     queue = queue.then(async () => {
       if (readFirst) {
         readFirst = false;
         await nextTurn();
         await nextTurn();
       }
-      if (skipped.delete(message.id)) return;
+      if (!waiting.delete(message.id)) return;
       const started = performance.now();
       await run(message);
       readFirst = performance.now() - started >= LONG_TASK_MS;

@@ -12,7 +12,10 @@ export interface ChildRun {
   buffers: Buffer[];
 }
 
-/** Drop a task that has not started (it was cancelled while queued in the child). */
+/**
+ * Drop a task that has not started. Only the child knows whether it has (the worker's view lags behind by
+ * the messages in flight), so it answers `skipped` if it dropped the task, and nothing if the task started.
+ */
 export interface ChildSkip {
   type: 'skip';
   id: string;
@@ -22,6 +25,7 @@ export type ToChild = ChildRun | ChildSkip;
 
 export type ChildReport =
   | { type: 'ready'; pid: number }
+  | { type: 'skipped'; id: string }
   | { type: 'stream'; id: string; name: 'stdout' | 'stderr'; text: string }
   | { type: 'display'; id: string; json: string }
   | { type: 'emit'; id: string; json: string; buffers: Buffer[] }

@@ -62,7 +62,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
       const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env });
       slot.on('report', (report) => this.#report(report));
       slot.on('started', (taskId) => this.#started(taskId));
-      slot.on('died', (taskId, reason) => this.#fail(taskId, 'WorkerError', `the task's process died (${reason})`));
+      slot.on('died', (taskId, reason) => this.#lost(taskId, reason));
+      slot.on('withdrawn', (taskId) => this.#withdrawn(taskId));
       return slot;
     });
     // Listening starts now, before the network does: a task that arrives while slots start waits for them.
@@ -192,11 +193,19 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#finish(running, 'error');
   }
 
+  /** The task's process died under it: not the task's error, so its client may run it again. */
+  #lost(key: string, reason: string): void {
+    const running = this.#running.get(key);
+    if (!running) return;
+    log.info(`task ${running.frame.id.slice(0, 8)} from ${running.peer.hello.user}: its process ${reason}`);
+    running.peer.channel.send('lost', { id: running.frame.id, reason });
+    this.#finish(running, 'error');
+  }
+
   #cancel(key: string): void {
     const running = this.#running.get(key);
     if (running) {
-      if (running.slot.running === key) running.slot.killHead();
-      else running.slot.remove(key);
+      running.slot.cancel(key);
       this.#fail(key, 'CancelledError', 'the task was cancelled');
       return;
     }
@@ -204,16 +213,27 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     task?.peer.channel.send('error', { id: task.frame.id, json: JSON.stringify({ ename: 'CancelledError', evalue: 'the task was cancelled', stack: '', worker: this.name }) });
   }
 
-  /** Gives a task back to its client if it has not started (waiting in a queue or behind a slot's task). */
+  /**
+   * Gives a task back to its client if it has not started. One waiting in our queue goes back at once; one
+   * handed to a slot goes back only when the slot's process confirms it had not started it (withdrawn
+   * below). One that started stays: its `started` frame tells the client.
+   */
   #withdraw(peer: Peer, id: string): void {
     const key = this.#key(peer, id);
     const running = this.#running.get(key);
-    if (running) {
-      // Started (its `started` frame went first, so the client knows) or about to: it stays.
-      if (!running.slot.remove(key)) return;
-      this.#running.delete(key);
-    } else if (!this.#takeQueued(key)) return;
-    peer.channel.send('withdrawn', { id });
+    if (running) running.slot.withdraw(key);
+    else if (this.#takeQueued(key)) {
+      peer.channel.send('withdrawn', { id });
+      this.#schedule();
+    }
+  }
+
+  #withdrawn(key: string): void {
+    const running = this.#running.get(key);
+    if (!running) return;
+    this.#running.delete(key);
+    if (running.timer) clearTimeout(running.timer);
+    running.peer.channel.send('withdrawn', { id: running.frame.id });
     this.#schedule();
   }
 
@@ -237,10 +257,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#turn = this.#turn.filter((p) => p !== peer.id);
     for (const running of [...this.#running.values()]) {
       if (running.peer.id !== peer.id) continue;
-      if (running.slot.running === running.key) {
-        log.info(`${peer.hello.user} left: stopping its task`);
-        running.slot.killHead();
-      } else running.slot.remove(running.key);
+      if (running.slot.running === running.key) log.info(`${peer.hello.user} left: stopping its task`);
+      running.slot.cancel(running.key);
       if (running.timer) clearTimeout(running.timer);
       this.#running.delete(running.key);
     }
