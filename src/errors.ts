@@ -25,6 +25,9 @@ export class Tsp2pError extends Error {
   static TIMEOUT(what: string, ms: number): Tsp2pError {
     return new Tsp2pError('TIMEOUT', `${what} did not happen within ${ms} ms`);
   }
+  static CANCELLED(what: string): Tsp2pError {
+    return new Tsp2pError('CANCELLED', `stopped ${what}`);
+  }
   static CLOSED(what: string): Tsp2pError {
     return new Tsp2pError('CLOSED', `${what} is closed`);
   }
@@ -51,11 +54,12 @@ export class Tsp2pError extends Error {
   static NOT_A_MEMBER(cluster: string): Tsp2pError {
     return new Tsp2pError('NOT_A_MEMBER', `you are not a member of ${cluster}: ask its host to add you (--users) or for an invite`);
   }
-  static HOST_UNREACHABLE(cluster: string, cause?: unknown): Tsp2pError {
+  /** `problem` says why, in words that name the cause (see roster-source.ts hostProblem). */
+  static HOST_UNREACHABLE(cluster: string, waitedMs: number, problem: string, cause?: unknown): Tsp2pError {
     return new Tsp2pError(
       'HOST_UNREACHABLE',
-      `could not reach the host of ${cluster} and no roster for it is stored here: is \`tsp2p host\` running?` +
-        (cause ? ` (${cause instanceof Error ? ((cause as { code?: string }).code ?? cause.message) : String(cause)})` : ''),
+      `waited ${Math.round(waitedMs / 1000)} s for the host of ${cluster}, and no roster for it is stored here: ${problem}. ` +
+        `Its owner starts it with \`tsp2p host --cluster=${cluster} --users=...\`; wait longer with --wait.`,
       { cause },
     );
   }
@@ -70,9 +74,24 @@ export class Tsp2pError extends Error {
   static NOT_JOINED(): Tsp2pError {
     return new Tsp2pError('NOT_JOINED', 'not joined to a cluster: run `%p2p join OWNER/NAME` (or `%p2p join` for your personal cluster)');
   }
-  static NO_WORKERS(cluster: string, ms: number, worker?: string): Tsp2pError {
+  static NO_WORKERS(cluster: string, ms: number, worker?: string, found?: string): Tsp2pError {
     const which = worker ? ` matching "${worker}"` : '';
-    return new Tsp2pError('NO_WORKERS', `no worker of ${cluster}${which} became available within ${ms} ms: start one with \`tsp2p worker --cluster=${cluster}\``);
+    return new Tsp2pError(
+      'NO_WORKERS',
+      `no worker of ${cluster}${which} became available within ${Math.round(ms / 100) / 10} s${found ? ` (${found})` : ''}: start one with \`tsp2p worker --cluster=${cluster}\``,
+    );
+  }
+  static NO_SUCH_WORKER(wanted: string, cluster: string, connected: readonly string[]): Tsp2pError {
+    return new Tsp2pError(
+      'NO_SUCH_WORKER',
+      `no connected worker of ${cluster} answers to "${wanted}": ${connected.length ? `connected are ${connected.join(', ')}` : 'none is connected'} (name one by user, user@host or id prefix)`,
+    );
+  }
+  static NO_FREE_WORKER(cluster: string, ms: number, capacity: { workers: number; slots: number; busy: number }): Tsp2pError {
+    return new Tsp2pError(
+      'NO_FREE_WORKER',
+      `no worker of ${cluster} was free to start the task within its timeout of ${Math.round(ms / 100) / 10} s (${capacity.busy} of ${capacity.slots} slots busy on ${capacity.workers} workers)`,
+    );
   }
   static TASK_TIMEOUT(ms: number): Tsp2pError {
     return new Tsp2pError('TASK_TIMEOUT', `task exceeded its timeout of ${ms} ms and was stopped`);

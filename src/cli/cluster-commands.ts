@@ -2,21 +2,51 @@
 import { inspect } from 'node:util';
 import { Tsp2pError } from '../errors.js';
 import type { Command } from './command.js';
+import type { Cluster } from '../p2p/cluster.js';
 import { bootstrapOption, clusterOption, say, str, untilSignal } from './common.js';
+import { waitLine } from './progress.js';
+
+const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for the host and a worker (default 15s)' };
+const DEFAULT_WAIT_MS = 15_000;
+
+/** Joins for a one-shot command: waits for the host (saying so on stderr) until `deadline`. */
+async function joinUntil(options: Record<string, unknown>, deadline: number, cluster = str(options.cluster), invite?: string): Promise<Cluster> {
+  const { Cluster: ClusterClass } = await import('../p2p/cluster.js');
+  const line = waitLine();
+  try {
+    return await ClusterClass.join({ cluster, invite, bootstrap: str(options.bootstrap), wait: { waitMs: Math.max(0, deadline - Date.now()), onWait: line.update } });
+  } finally {
+    line.done();
+  }
+}
+
+/**
+ * A one-shot command's goodbye: its peers learn at once that it left (their sockets close), and the rest of
+ * closing (unannouncing) gets a moment; the process exits right after (main.ts), hyperdht timers or not.
+ */
+async function closeSoon(cluster: Cluster): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([cluster.close().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 150)))]);
+  clearTimeout(timer);
+}
 
 export const joinCommand: Command = {
   spec: {
     name: 'tsp2p join',
     summary: "Join a cluster: redeem an invite, or fetch the roster from its host; it is stored for later use.",
     positionals: [{ name: 'OWNER/NAME', description: 'the cluster, e.g. alice/friends' }],
-    options: [{ name: 'invite', type: 'string', placeholder: 'CODE', description: 'the one-time code the host printed for you' }, bootstrapOption],
+    options: [
+      { name: 'invite', type: 'string', placeholder: 'CODE', description: 'the one-time code the host printed for you' },
+      { ...waitOption, description: 'how long to wait for the host (default 15s)' },
+      bootstrapOption,
+    ],
   },
   async run({ options, positionals }) {
-    const { Cluster } = await import('../p2p/cluster.js');
-    const cluster = await Cluster.join({ cluster: positionals[0], invite: str(options.invite), bootstrap: str(options.bootstrap) });
+    const waitMs = typeof options.wait === 'number' ? options.wait : DEFAULT_WAIT_MS;
+    const cluster = await joinUntil(options, Date.now() + waitMs, positionals[0], str(options.invite));
     const roster = cluster.roster;
     say(`joined ${cluster.label}: members ${[cluster.label.split('/')[0], ...roster.members.map((m) => m.name)].join(', ')}`);
-    await cluster.close();
+    await closeSoon(cluster);
     return 0;
   },
 };
@@ -37,7 +67,17 @@ export const workerCommand: Command = {
     const { startWorker } = await import('../p2p/cluster.js');
     const slots = typeof options.slots === 'number' ? options.slots : availableParallelism();
     if (!Number.isInteger(slots) || slots < 1) throw Tsp2pError.USAGE('--slots wants a whole number of at least 1');
-    const worker = await startWorker({ cluster: str(options.cluster), bootstrap: str(options.bootstrap), slots, sandbox: options.sandbox === true });
+    // Started before the host (a boot script, a friend's machine up first): it waits for it, saying so.
+    const line = waitLine();
+    const abort = new AbortController();
+    const stopWaiting = () => abort.abort();
+    process.once('SIGINT', stopWaiting);
+    process.once('SIGTERM', stopWaiting);
+    const worker = await startWorker({ cluster: str(options.cluster), bootstrap: str(options.bootstrap), slots, sandbox: options.sandbox === true, wait: { onWait: line.update, signal: abort.signal } }).finally(() => {
+      line.done();
+      process.off('SIGINT', stopWaiting);
+      process.off('SIGTERM', stopWaiting);
+    });
     const label = worker.node.ref.label;
     say(`worker joined ${label} with ${slots} slot(s)${options.sandbox ? ' (sandboxed)' : ''}; Ctrl-C stops it`);
     worker.node.network.on('peer', (peer) => say(`connected: ${peer.hello.user}@${peer.hello.host}`));
@@ -52,28 +92,35 @@ export const workerCommand: Command = {
   },
 };
 
-const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for workers to show up' };
-
 export const statusCommand: Command = {
   spec: {
     name: 'tsp2p status',
     summary: "List a cluster's workers: user, host, slots, busy, done.",
-    options: [clusterOption, { ...waitOption, description: 'how long to listen for workers (default 3s)' }, { name: 'json', type: 'boolean', description: 'print JSON' }, bootstrapOption],
+    options: [clusterOption, { ...waitOption, description: 'how long to wait for the host and a first worker (default 15s)' }, { name: 'json', type: 'boolean', description: 'print JSON' }, bootstrapOption],
+    epilog: ['Once a worker answers it listens a moment longer for others (workers are found one by one).'],
   },
   async run({ options }) {
-    const { Cluster } = await import('../p2p/cluster.js');
-    const cluster = await Cluster.join({ cluster: str(options.cluster), bootstrap: str(options.bootstrap) });
-    const waitMs = typeof options.wait === 'number' ? options.wait : 3_000;
-    await cluster.waitForWorkers(Number.MAX_SAFE_INTEGER, waitMs).catch(() => {});
-    const workers = cluster.workers();
-    if (options.json) say(JSON.stringify({ cluster: cluster.label, workers }));
-    else {
-      say(`${cluster.label}: ${workers.length} worker(s), ${workers.reduce((n, w) => n + w.slots, 0)} slot(s)`);
-      if (workers.length) say(`${'user'.padEnd(12)} ${'host'.padEnd(20)} ${'slots'.padStart(5)} ${'busy'.padStart(5)} ${'done'.padStart(7)}`);
-      for (const w of workers) say(`${w.user.padEnd(12)} ${w.host.padEnd(20)} ${String(w.slots).padStart(5)} ${String(w.running).padStart(5)} ${String(w.done).padStart(7)}`);
+    const waitMs = typeof options.wait === 'number' ? options.wait : DEFAULT_WAIT_MS;
+    const deadline = Date.now() + waitMs;
+    const cluster = await joinUntil(options, deadline);
+    try {
+      const found = await cluster.waitForWorkers(1, Math.max(0, deadline - Date.now())).then(
+        () => true,
+        () => false,
+      );
+      if (found) await cluster.settle(500, Math.min(3_000, Math.max(500, deadline - Date.now())));
+      const workers = cluster.workers();
+      if (options.json) say(JSON.stringify({ cluster: cluster.label, workers, ...(found ? {} : { found: cluster.diagnosis() }) }));
+      else {
+        say(`${cluster.label}: ${workers.length} worker${workers.length === 1 ? '' : 's'}, ${workers.reduce((n, w) => n + w.slots, 0)} slots`);
+        if (workers.length) say(`${'user'.padEnd(12)} ${'host'.padEnd(20)} ${'slots'.padStart(5)} ${'busy'.padStart(5)} ${'done'.padStart(7)}`);
+        for (const w of workers) say(`${w.user.padEnd(12)} ${w.host.padEnd(20)} ${String(w.slots).padStart(5)} ${String(w.running).padStart(5)} ${String(w.done).padStart(7)}`);
+        if (!found) say(`no worker within ${Math.round(waitMs / 1000)} s: ${cluster.diagnosis()}`);
+      }
+      return found ? 0 : 1;
+    } finally {
+      await closeSoon(cluster);
     }
-    await cluster.close();
-    return 0;
   },
 };
 
@@ -85,7 +132,7 @@ export const execCommand: Command = {
     options: [
       clusterOption,
       { name: 'timeout', type: 'duration', placeholder: 'D', description: 'stop the task after this long (default: none)' },
-      { ...waitOption, description: 'how long to wait for a worker (default 15s)' },
+      waitOption,
       { name: 'worker', type: 'string', placeholder: 'ID|USER', description: 'run on this worker' },
       { name: 'json', type: 'boolean', description: 'print the value as JSON' },
       bootstrapOption,
@@ -93,12 +140,15 @@ export const execCommand: Command = {
     epilog: ['Exits 1 when the task fails (its remote error is printed) or no worker is available.'],
   },
   async run({ options, positionals }) {
-    const { Cluster } = await import('../p2p/cluster.js');
     const { RemoteError } = await import('../p2p/remote-error.js');
-    const cluster = await Cluster.join({ cluster: str(options.cluster), bootstrap: str(options.bootstrap) });
+    const waitMs = typeof options.wait === 'number' ? options.wait : DEFAULT_WAIT_MS;
+    const deadline = Date.now() + waitMs;
+    const cluster = await joinUntil(options, deadline);
     try {
-      const waitMs = typeof options.wait === 'number' ? options.wait : 15_000;
-      await cluster.waitForWorkers(1, waitMs, str(options.worker));
+      await cluster.waitForWorkers(1, Math.max(0, deadline - Date.now()), str(options.worker)).catch((err: unknown) => {
+        // One deadline for the whole wait: say how long it was in all.
+        throw (err as { code?: string }).code === 'NO_WORKERS' ? Tsp2pError.NO_WORKERS(cluster.label, waitMs, str(options.worker), cluster.diagnosis()) : err;
+      });
       const task = cluster.run({ code: positionals[0] as string, ...(typeof options.timeout === 'number' ? { timeoutMs: options.timeout } : {}), ...(str(options.worker) ? { worker: str(options.worker) } : {}) });
       task.on('stream', (name, text) => process[name].write(text));
       try {
@@ -113,7 +163,7 @@ export const execCommand: Command = {
       }
       return 0;
     } finally {
-      await cluster.close();
+      await closeSoon(cluster);
     }
   },
 };

@@ -70,17 +70,18 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// A command that is done is done: exit now rather than when the event loop drains. (hyperdht keeps 10 s
+// timers after a server closes across NATs (lib/server.js of hyperdht 6.32.0, lines 444 and 451: the
+// prepunching and clearing timers), and a one-shot command must not linger.)
+// Writes to pipes and files are synchronous on Linux, so nothing printed is lost.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof Tsp2pError) {
       process.stderr.write(`tsp2p: ${err.message}\n`);
-      process.exitCode = err.code === 'USAGE' ? 2 : 1;
-    } else {
-      process.stderr.write(`tsp2p: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exitCode = 1;
+      process.exit(err.code === 'USAGE' ? 2 : 1);
     }
+    process.stderr.write(`tsp2p: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
   },
 );

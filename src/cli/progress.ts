@@ -34,3 +34,27 @@ export class ProgressBar {
     if (this.#tty && this.#done < this.total) process.stderr.write('\n');
   }
 }
+
+/**
+ * A line saying what a command waits for ("waiting for alice's host (alice/friends)… 4 s"), on stderr:
+ * redrawn in place on a terminal; in a log, said when it starts and then every 5 s.
+ */
+export function waitLine(): { update(message: string, waitedMs: number): void; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  let shown = false;
+  let lastLogged = -Infinity;
+  return {
+    update(message, waitedMs) {
+      if (tty) process.stderr.write(`\r\x1b[2K${message}`);
+      else if (waitedMs - lastLogged >= 5_000 || !shown) {
+        process.stderr.write(`${message}\n`);
+        lastLogged = waitedMs;
+      }
+      shown = true;
+    },
+    done() {
+      if (tty && shown) process.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}

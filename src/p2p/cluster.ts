@@ -9,6 +9,7 @@ import { Tsp2pError } from '../errors.js';
 import { openNode, type ClusterNode } from './node.js';
 import { ROLE } from './protocol.js';
 import type { OpenedRoster } from './roster.js';
+import type { RosterWait } from './roster-source.js';
 import { Scheduler, workerMatches } from './scheduler.js';
 import { TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
 import { WorkerService } from './worker.js';
@@ -19,8 +20,17 @@ export interface JoinOptions {
   /** host:port[,...]; default TSP2P_BOOTSTRAP, else the public DHT. */
   bootstrap?: string | undefined;
   invite?: string | undefined;
+  /** Waiting for the host when no roster is at hand (default: until it answers). */
+  wait?: RosterWait;
   /** How long a task waits for a worker to exist before failing with NO_WORKERS (default 30 s). */
   noWorkerTimeoutMs?: number;
+}
+
+/** Slots of the connected workers, and how many are busy (as the workers last said, with ours). */
+export interface Capacity {
+  workers: number;
+  slots: number;
+  busy: number;
 }
 
 export class Cluster {
@@ -36,7 +46,7 @@ export class Cluster {
   }
 
   static async join(options: JoinOptions = {}): Promise<Cluster> {
-    const node = await openNode({ cluster: options.cluster, bootstrap: options.bootstrap, invite: options.invite, roles: ROLE.client });
+    const node = await openNode({ cluster: options.cluster, bootstrap: options.bootstrap, invite: options.invite, roles: ROLE.client, ...(options.wait ? { wait: options.wait } : {}) });
     return new Cluster(node, options);
   }
 
@@ -53,11 +63,32 @@ export class Cluster {
     return this.#scheduler.workers();
   }
 
+  capacity(): Capacity {
+    const workers = this.workers();
+    const slots = workers.reduce((n, w) => n + w.slots, 0);
+    return { workers: workers.length, slots, busy: workers.reduce((n, w) => n + Math.min(w.slots, w.running), 0) };
+  }
+
+  /** What this member sees of the cluster, for errors that must say what was found. */
+  diagnosis(): string {
+    const roster = this.roster;
+    const nameOf = (key: Buffer | null) => (key === null ? 'a non-member' : key.equals(roster.owner) ? this.node.ref.ownerName : (roster.members.find((m) => m.key.equals(key))?.name ?? 'a removed member'));
+    const roles = (r: number) => [r & ROLE.host ? 'host' : '', r & ROLE.worker ? 'worker' : '', r & ROLE.client ? 'client' : ''].filter(Boolean).join('+');
+    const summary = this.node.network.dialSummary();
+    const peers = this.node.network.peers.map((p) => `${p.hello.user}@${p.hello.host} (${roles(p.hello.roles)})`);
+    const failures = summary.failures.slice(0, 5).map((f) => `${nameOf(f.identity)}: ${f.reason}`);
+    return [
+      `roster ${this.node.rosterSource}`,
+      `${summary.found} process(es) of the cluster found on the DHT, ${peers.length} connected${peers.length ? ` (${peers.join(', ')})` : ''}`,
+      ...(failures.length ? [`not connected: ${failures.join('; ')}`] : []),
+    ].join('; ');
+  }
+
   /** Resolves once at least `count` workers (answering to `worker`, if given) are connected. */
   async waitForWorkers(count = 1, timeoutMs = 15_000, worker?: string): Promise<WorkerInfo[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.workers().filter((w) => workerMatches(w, worker)).length < count) {
-      if (Date.now() > deadline) throw Tsp2pError.NO_WORKERS(this.label, timeoutMs, worker);
+      if (Date.now() > deadline) throw Tsp2pError.NO_WORKERS(this.label, timeoutMs, worker, this.diagnosis());
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -87,17 +118,33 @@ export class Cluster {
     return this.workers();
   }
 
+  /**
+   * Runs a task on a worker. A task asking for a worker that is not connected fails at once, naming those
+   * that are. With no worker at all it waits for one (noWorkerTimeoutMs); with a timeout, the wait for a
+   * worker to start it counts against that timeout too.
+   */
   run(spec: TaskSpec): TaskHandle {
-    const handle = this.#scheduler.submit(spec);
-    const matching = () => this.workers().some((w) => workerMatches(w, spec.worker));
-    if (!matching()) {
-      // Wait a while for a worker that can take it; then say so rather than wait forever.
-      const timer = setTimeout(() => {
-        if (handle.status === 'queued' && !matching()) this.#scheduler.abort(handle, Tsp2pError.NO_WORKERS(this.label, this.#noWorkerTimeoutMs, spec.worker), 'failed');
-      }, this.#noWorkerTimeoutMs);
-      timer.unref();
-      void handle.result.finally(() => clearTimeout(timer)).catch(() => {});
+    if (spec.worker && !this.workers().some((w) => workerMatches(w, spec.worker))) {
+      const names = this.workers().map((w) => `${w.user}@${w.host} (${w.id.slice(0, 8)})`);
+      throw Tsp2pError.NO_SUCH_WORKER(spec.worker, this.label, names);
     }
+    const handle = this.#scheduler.submit(spec);
+    const waiting = () => handle.status === 'queued' || handle.status === 'sent';
+    const timers: NodeJS.Timeout[] = [];
+    if (this.workers().length === 0) {
+      // Wait a while for a worker to appear; then say so rather than wait forever.
+      timers.push(setTimeout(() => {
+        if (handle.status === 'queued' && this.workers().length === 0) this.#scheduler.abort(handle, Tsp2pError.NO_WORKERS(this.label, this.#noWorkerTimeoutMs, spec.worker, this.diagnosis()), 'failed');
+      }, this.#noWorkerTimeoutMs));
+    }
+    if (spec.timeoutMs) {
+      const timeoutMs = spec.timeoutMs;
+      timers.push(setTimeout(() => {
+        if (waiting()) this.#scheduler.abort(handle, Tsp2pError.NO_FREE_WORKER(this.label, timeoutMs, this.capacity()), 'failed');
+      }, timeoutMs));
+    }
+    for (const timer of timers) timer.unref();
+    if (timers.length) void handle.result.finally(() => timers.forEach(clearTimeout)).catch(() => {});
     return handle;
   }
 
@@ -114,13 +161,14 @@ export interface WorkerProcess {
 }
 
 /** Joins as a worker with `slots` slot processes (what `tsp2p worker` runs). */
-export async function startWorker(options: { cluster?: string | undefined; bootstrap?: string | undefined; slots: number; sandbox?: boolean; cwd?: string }): Promise<WorkerProcess> {
+export async function startWorker(options: { cluster?: string | undefined; bootstrap?: string | undefined; slots: number; sandbox?: boolean; cwd?: string; wait?: RosterWait }): Promise<WorkerProcess> {
   let worker: WorkerService | null = null;
   const node = await openNode({
     cluster: options.cluster,
     bootstrap: options.bootstrap,
     roles: ROLE.worker,
     slots: options.slots,
+    ...(options.wait ? { wait: options.wait } : {}),
     setup: (network) => {
       worker = new WorkerService({ network, slots: options.slots, sandbox: options.sandbox === true, ...(options.cwd ? { cwd: options.cwd } : {}) });
     },

@@ -73,9 +73,8 @@ const hostResponse = { roster: c.buffer, error: c.string };
 
 /** Asks the owner's host for the newest roster; the host answers members only. */
 export async function fetchRosterFromHost(dht: DHT, me: Identity, ref: ClusterRef, timeoutMs: number): Promise<OpenedRoster> {
-  const reply = await request(dht, ref.owner, me.keyPair, HOST_PROTOCOL, hostRequest, hostResponse, { name: ref.name }, timeoutMs).catch((err: unknown) => {
-    throw Tsp2pError.HOST_UNREACHABLE(ref.label, err);
-  });
+  // A failure to connect is thrown as it is (with hyperdht's code): callers word it (roster-source.ts).
+  const reply = await request(dht, ref.owner, me.keyPair, HOST_PROTOCOL, hostRequest, hostResponse, { name: ref.name }, timeoutMs);
   if (reply.error) throw reply.error === 'NOT_A_MEMBER' ? Tsp2pError.NOT_A_MEMBER(ref.label) : Tsp2pError.BAD_ROSTER(reply.error);
   return openRoster(Buffer.from(reply.roster), { owner: ref.owner, name: ref.name });
 }

@@ -1,8 +1,7 @@
 /**
  * Joining a cluster as a process (client, worker or both): your identity, a DHT node (bootstrap from
  * --bootstrap / TSP2P_BOOTSTRAP, else the public DHT), the cluster's roster, and a started PeerNetwork.
- * The roster comes from an invite, from your store (then refreshed from the host in the background), or
- * from the owner's host; your personal cluster needs none of these.
+ * The roster comes from an invite, or as roster-source.ts says (waiting for the host when it must).
  */
 import DHT, { type NodeAddress } from 'hyperdht';
 import { Tsp2pError, messageOf } from '../errors.js';
@@ -12,15 +11,14 @@ import { inviteKeyPair, parseInvite } from './hosting.js';
 import { INVITE_MESSAGES, INVITE_PROTOCOL } from './host.js';
 import { loadIdentity, type Identity } from './identity.js';
 import { encodeKey } from './keys.js';
-import { fetchRosterFromHost, isPersonal, loadStoredRoster, personalRoster, resolveClusterRef, storeRoster, type ClusterRef } from './membership.js';
+import { fetchRosterFromHost, isPersonal, resolveClusterRef, storeRoster, type ClusterRef } from './membership.js';
 import { PeerNetwork } from './peer-network.js';
-import { isExpired, isMember, isNewer, openRoster, type OpenedRoster } from './roster.js';
+import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
+import { hostProblem, obtainRoster, type RosterWait } from './roster-source.js';
 import { request } from './rpc.js';
 
 const log = createLogger('node');
 const HOST_TIMEOUT_MS = 15_000;
-/** With a stored roster in hand, how long to give the host to hand us a newer one first. */
-const HOST_FIRST_MS = 3_000;
 /** How often a running member asks the host for a newer roster (revocations reach it even if it missed the push). */
 const HOST_CHECK_MS = 5 * 60_000;
 
@@ -52,6 +50,8 @@ export interface NodeOptions {
   roles: number;
   slots?: number;
   invite?: string | undefined;
+  /** Waiting for the host when no roster is at hand (default: until it answers). */
+  wait?: RosterWait;
   /** Called with the network before it starts, so listeners miss no early peer or frame. */
   setup?: (network: PeerNetwork) => void;
 }
@@ -61,6 +61,8 @@ export interface ClusterNode {
   identity: Identity;
   ref: ClusterRef;
   network: PeerNetwork;
+  /** How the roster was had: "from the host", "hosted here", "stored here (host not reached: …)". */
+  rosterSource: string;
   close(): Promise<void>;
 }
 
@@ -75,37 +77,12 @@ async function redeemInvite(dht: DHT, me: Identity, clusterText: string, code: s
   }
   const reply = await request(dht, inviteKeyPair(seed).publicKey, me.keyPair, INVITE_PROTOCOL, INVITE_MESSAGES.request, INVITE_MESSAGES.response, { name: me.name }, HOST_TIMEOUT_MS).catch(
     (err: unknown) => {
-      throw new Tsp2pError('HOST_UNREACHABLE', `could not reach ${ownerName}'s host to redeem the invite: is \`tsp2p host\` running? (${messageOf(err)})`, { cause: err });
+      throw new Tsp2pError('HOST_UNREACHABLE', `could not redeem the invite at ${ownerName}'s host: ${hostProblem(err)}. The invite works while \`tsp2p host\` runs.`, { cause: err });
     },
   );
   if (reply.error) throw Tsp2pError.BAD_INVITE(reply.error);
   const roster = openRoster(Buffer.from(reply.roster), { owner, name });
   if (!known) addFriend(ownerName, encodeKey(owner));
-  storeRoster(roster);
-  return roster;
-}
-
-/**
- * The roster to start with. The host comes first, briefly, even when one is stored: a stored roster may
- * predate a revocation, and starting from it could hand a removed member our tasks before the news arrives.
- * If the host does not answer, the stored roster keeps the cluster working without it.
- */
-async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef): Promise<OpenedRoster> {
-  if (isPersonal(ref, me)) return personalRoster(me);
-  const stored = loadStoredRoster(ref);
-  if (stored && !isExpired(stored)) {
-    try {
-      const fresh = await fetchRosterFromHost(dht, me, ref, HOST_FIRST_MS);
-      if (isNewer(fresh, stored)) {
-        storeRoster(fresh);
-        return fresh;
-      }
-    } catch (err) {
-      log.debug(`host of ${ref.label} not reached, using the stored roster: ${messageOf(err)}`);
-    }
-    return stored;
-  }
-  const roster = await fetchRosterFromHost(dht, me, ref, HOST_TIMEOUT_MS);
   storeRoster(roster);
   return roster;
 }
@@ -119,7 +96,7 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
     // An invite is redeemed first: it adds the owner to the friends book, which resolving the name needs.
     const invited = options.invite ? await redeemInvite(dht, identity, options.cluster as string, options.invite) : null;
     const ref = resolveClusterRef(options.cluster, identity);
-    const roster = invited ?? (await obtainRoster(dht, identity, ref));
+    const { roster, source: rosterSource } = invited ? { roster: invited, source: 'from the invite' } : await obtainRoster(dht, identity, ref, options.wait);
     if (isExpired(roster)) throw Tsp2pError.BAD_ROSTER(`the roster of ${ref.label} expired: ask its host to run \`tsp2p host\` again`);
     if (!isMember(roster, identity.keyPair.publicKey)) throw Tsp2pError.NOT_A_MEMBER(ref.label);
     const network = new PeerNetwork({ dht, identity, roster, roles: options.roles, ...(options.slots ? { slots: options.slots } : {}), onRoster: storeRoster });
@@ -140,6 +117,7 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
       identity,
       ref,
       network,
+      rosterSource,
       async close() {
         if (hostCheck) clearInterval(hostCheck);
         await network.stop();

@@ -1,0 +1,121 @@
+/**
+ * Where a process gets the roster it starts with, waiting for it when it is not at hand yet. People start
+ * things in any order (a script starts the host and a worker at once; a worker's machine boots before the
+ * host's), so a missing host is something to wait for, with back-off and a word on what is awaited, not
+ * a reason to exit:
+ * - your personal cluster: made here, nothing to wait for;
+ * - a cluster you own: the roster your host signed, read from TSP2P_HOME (hosting writes it before it
+ *   starts serving), or from your host on another machine;
+ * - a stored roster: the host comes first, briefly (it may hold a revocation), then the stored one serves;
+ * - none at all: the host is asked until it answers or the wait ends.
+ */
+import type DHT from 'hyperdht';
+import { Tsp2pError, messageOf } from '../errors.js';
+import { createLogger } from '../log.js';
+import { loadHosted, rosterOf } from './hosting.js';
+import type { Identity } from './identity.js';
+import { fetchRosterFromHost, isPersonal, loadStoredRoster, personalRoster, storeRoster, type ClusterRef } from './membership.js';
+import { isExpired, isNewer, type OpenedRoster } from './roster.js';
+
+const log = createLogger('node');
+/** With a stored roster in hand, how long to give the host to hand us a newer one first. */
+const HOST_FIRST_MS = 3_000;
+/** One attempt to reach the host; a found host answers well within it, across NATs too. */
+const ATTEMPT_MS = 5_000;
+/** Pauses between attempts: short at first, so a host started a moment later is found within ~2 s. */
+const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
+
+export interface RosterWait {
+  /** How long to wait for the host when no roster is at hand (default: until it answers). */
+  waitMs?: number;
+  /** Called when waiting starts and about once a second while it lasts. */
+  onWait?: (message: string, waitedMs: number) => void;
+  /** Ends the wait (a notebook's stop button). */
+  signal?: AbortSignal;
+}
+
+export interface ObtainedRoster {
+  roster: OpenedRoster;
+  /** Said in diagnostics: how the roster was had ("from the host", "stored here: host not reached (...)"). */
+  source: string;
+}
+
+/** The roster signed by your own host on this machine, if you host this cluster here. */
+function hostedHere(ref: ClusterRef, me: Identity): OpenedRoster | null {
+  if (!ref.owner.equals(me.keyPair.publicKey)) return null;
+  const hosted = loadHosted(ref.name);
+  return hosted?.roster ? rosterOf(hosted) : null;
+}
+
+function newest(...rosters: (OpenedRoster | null)[]): OpenedRoster | null {
+  let best: OpenedRoster | null = null;
+  for (const r of rosters) if (r && !isExpired(r) && isNewer(r, best)) best = r;
+  return best;
+}
+
+/** Why the host did not answer, in words that name the cause. */
+export function hostProblem(err: unknown): string {
+  const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+  if (code === 'PEER_NOT_FOUND') return 'it is not on the DHT (not running, or not up yet)';
+  if (code === 'HOLEPUNCH_ABORTED' || code === 'HOLEPUNCH_FAILED') return `it was found but the connection failed (${code}: the NATs between you could not be crossed)`;
+  return messageOf((err as { cause?: unknown }).cause ?? err);
+}
+
+export async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef, wait: RosterWait = {}): Promise<ObtainedRoster> {
+  if (isPersonal(ref, me)) return { roster: personalRoster(me), source: 'your personal cluster' };
+  const own = hostedHere(ref, me);
+  if (own) return { roster: newest(own, loadStoredRoster(ref)) ?? own, source: 'hosted here' };
+  const stored = newest(loadStoredRoster(ref));
+  if (stored) {
+    try {
+      const fresh = await fetchRosterFromHost(dht, me, ref, HOST_FIRST_MS);
+      if (isNewer(fresh, stored)) {
+        storeRoster(fresh);
+        return { roster: fresh, source: 'from the host' };
+      }
+      return { roster: stored, source: 'from the host' };
+    } catch (err) {
+      if ((err as Tsp2pError).code === 'NOT_A_MEMBER') throw err;
+      log.debug(`host of ${ref.label} not reached, using the stored roster: ${messageOf(err)}`);
+      return { roster: stored, source: `stored here (host not reached: ${hostProblem(err)})` };
+    }
+  }
+  return waitForHost(dht, me, ref, wait);
+}
+
+async function waitForHost(dht: DHT, me: Identity, ref: ClusterRef, { waitMs = Infinity, onWait, signal }: RosterWait): Promise<ObtainedRoster> {
+  const started = Date.now();
+  const what = `waiting for ${ref.ownerName}'s host (${ref.label})`;
+  let lastError: unknown = null;
+  const tell = () => onWait?.(`${what}… ${Math.round((Date.now() - started) / 1000)} s${lastError ? `: ${hostProblem(lastError)}` : ''}`, Date.now() - started);
+  const ticker = setInterval(tell, 1_000);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      if (signal?.aborted) throw Tsp2pError.CANCELLED(what);
+      // The owner's own processes: hosting here may have begun since (it writes the roster first).
+      const own = hostedHere(ref, me);
+      if (own) return { roster: own, source: 'hosted here' };
+      const remaining = waitMs - (Date.now() - started);
+      try {
+        const roster = await fetchRosterFromHost(dht, me, ref, Math.max(1, Math.min(ATTEMPT_MS, remaining)));
+        storeRoster(roster);
+        return { roster, source: 'from the host' };
+      } catch (err) {
+        if ((err as Tsp2pError).code === 'NOT_A_MEMBER') throw err;
+        if (lastError === null) {
+          lastError = err;
+          tell();
+        }
+        lastError = err;
+      }
+      const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)] as number;
+      if (Date.now() - started + delay >= waitMs) throw Tsp2pError.HOST_UNREACHABLE(ref.label, Date.now() - started, hostProblem(lastError), lastError);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  } finally {
+    clearInterval(ticker);
+  }
+}
