@@ -63,6 +63,9 @@ export class Tsp2pError extends Error {
       { cause },
     );
   }
+  static NOT_HOSTED(owner: string, cluster: string): Tsp2pError {
+    return new Tsp2pError('NOT_HOSTED', `${owner}'s host answered, but it hosts another cluster, not ${cluster}`);
+  }
   static BAD_ROSTER(why: string): Tsp2pError {
     return new Tsp2pError('BAD_ROSTER', `roster rejected: ${why}`);
   }

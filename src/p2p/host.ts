@@ -59,7 +59,9 @@ export class HostService {
   async start(): Promise<void> {
     this.#server = this.dht.createServer({ firewall: (remote) => !isMember(this.#roster, remote) }, (socket) =>
       serve(socket, HOST_PROTOCOL, HOST_MESSAGES.request, HOST_MESSAGES.response, async ({ name }) => {
-        if (name !== this.clusterName || !isMember(this.#roster, socket.remotePublicKey)) return { roster: Buffer.alloc(0), error: 'NOT_A_MEMBER' };
+        // Another of the owner's clusters, hosted by another process on the same key: not this one's to answer.
+        if (name !== this.clusterName) return { roster: Buffer.alloc(0), error: 'NOT_HOSTED' };
+        if (!isMember(this.#roster, socket.remotePublicKey)) return { roster: Buffer.alloc(0), error: 'NOT_A_MEMBER' };
         log.debug(`gave the roster of ${name} to ${shortKey(socket.remotePublicKey)}`);
         return { roster: this.#roster.bytes, error: '' };
       }),

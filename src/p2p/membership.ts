@@ -75,6 +75,7 @@ const hostResponse = { roster: c.buffer, error: c.string };
 export async function fetchRosterFromHost(dht: DHT, me: Identity, ref: ClusterRef, timeoutMs: number): Promise<OpenedRoster> {
   // A failure to connect is thrown as it is (with hyperdht's code): callers word it (roster-source.ts).
   const reply = await request(dht, ref.owner, me.keyPair, HOST_PROTOCOL, hostRequest, hostResponse, { name: ref.name }, timeoutMs);
+  if (reply.error === 'NOT_HOSTED') throw Tsp2pError.NOT_HOSTED(ref.ownerName, ref.label);
   if (reply.error) throw reply.error === 'NOT_A_MEMBER' ? Tsp2pError.NOT_A_MEMBER(ref.label) : Tsp2pError.BAD_ROSTER(reply.error);
   return openRoster(Buffer.from(reply.roster), { owner: ref.owner, name: ref.name });
 }

@@ -57,6 +57,7 @@ function newest(...rosters: (OpenedRoster | null)[]): OpenedRoster | null {
 export function hostProblem(err: unknown): string {
   const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
   if (code === 'PEER_NOT_FOUND') return 'it is not on the DHT (not running, or not up yet)';
+  if (code === 'NOT_HOSTED') return messageOf(err);
   if (code === 'HOLEPUNCH_ABORTED' || code === 'HOLEPUNCH_FAILED') return `it was found but the connection failed (${code}: the NATs between you could not be crossed)`;
   return messageOf((err as { cause?: unknown }).cause ?? err);
 }

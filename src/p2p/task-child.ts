@@ -10,6 +10,7 @@ import vm from 'node:vm';
 import { captureProcessOutput } from '../engine/capture.js';
 import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
+import { exitWithParent } from './orphan-watch.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { HOST_REALM, rehome } from './realm.js';
 import { clearTimers, isBindingConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
@@ -184,6 +185,7 @@ process.on('message', (message: ToChild) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+exitWithParent();
 
 spare = prepare();
 send({ type: 'ready', pid: process.pid });

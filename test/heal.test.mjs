@@ -1,0 +1,169 @@
+// A cluster that heals itself, tried the way people start and break things: host, worker and client at the
+// same instant, a worker before its host, a host restarted under a running worker, a worker killed or
+// frozen in the middle of a long task, and many short maps whose tasks get taken back. Tasks append to a
+// file when they start and end, so the tests count executions, not just results.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Proc, skipUnlessNetns, World } from './helpers/cluster.mjs';
+
+const MAP_CLIENT = new URL('./helpers/map-client.mjs', import.meta.url).pathname;
+
+/** How many times each task index started and ended, from the executions file. */
+export function executions(file) {
+  const counts = new Map();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [what, index] = line.split(' ');
+    if (!what) continue;
+    const entry = counts.get(Number(index)) ?? { start: 0, end: 0 };
+    entry[what] += 1;
+    counts.set(Number(index), entry);
+  }
+  return counts;
+}
+
+function events(proc) {
+  return proc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function waitForEvent(proc, predicate, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = events(proc).find(predicate);
+    if (found) return found;
+    if (proc.child.exitCode !== null) throw new Error(`map client exited:\n${proc.output}`);
+    if (Date.now() > deadline) throw new Error(`no such event within ${timeoutMs} ms:\n${proc.output}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('any start order', { skip: skipUnlessNetns }, () => {
+  let world;
+  before(async () => {
+    world = await World.create();
+  });
+  after(() => world?.stop());
+
+  test('host, worker and exec started at the same instant answer, 10 rounds out of 10', async () => {
+    const took = [];
+    for (let round = 0; round < 10; round++) {
+      const cluster = `alice/at-once-${round}`;
+      // The owner's own worker (the case a boot script hits) and a friend's, in turn.
+      const workerUser = round % 2 === 0 ? 'alice' : 'bob';
+      const t0 = Date.now();
+      const host = world.spawn('alice', ['host', '--users=bob,carol,diana', `--cluster=${cluster}`], 'host');
+      const worker = world.spawn(workerUser, ['worker', `--cluster=${cluster}`, '--slots', '1'], 'worker');
+      const exec = await world.cli('diana', ['exec', `--cluster=${cluster}`, 'p2p.worker']);
+      took.push(Date.now() - t0);
+      assert.equal(exec.code, 0, `round ${round}: ${exec.stderr}\nworker: ${worker.output}\nhost: ${host.output}`);
+      assert.match(exec.stdout, new RegExp(`^${workerUser}@`));
+      await Promise.all([host.kill(), worker.kill()]);
+    }
+    process.stderr.write(`# at once: exec answered in ${took.join(', ')} ms\n`);
+  });
+
+  test('a worker started before its host says what it waits for, and serves within 3 s of the host being up', async () => {
+    const cluster = 'alice/early';
+    const worker = world.spawn('bob', ['worker', `--cluster=${cluster}`, '--slots', '1'], 'worker');
+    await worker.waitFor(/waiting for alice's host \(alice\/early\)/);
+    const host = world.spawn('alice', ['host', '--users=bob,diana', `--cluster=${cluster}`], 'host');
+    await host.waitFor('is up');
+    const up = Date.now();
+    await worker.waitFor('worker joined', { timeoutMs: 10_000 });
+    const joined = Date.now() - up;
+    assert.ok(joined <= 3_000, `the worker joined ${joined} ms after the host was up`);
+    const exec = await world.cli('diana', ['exec', `--cluster=${cluster}`, 'p2p.worker']);
+    assert.equal(exec.code, 0, exec.stderr);
+    await Promise.all([host.kill(), worker.kill()]);
+  });
+
+  test('a host restarted while a worker runs: the worker stays, members keep using it', async () => {
+    const cluster = 'alice/restart';
+    let host = await world.startHost(['bob', 'diana'], cluster);
+    const worker = await world.startWorker('bob', { cluster });
+    assert.equal((await world.cli('diana', ['exec', `--cluster=${cluster}`, '1 + 1'])).stdout.trim(), '2');
+    await host.kill('SIGTERM');
+    host = world.spawn('alice', ['host', '--users=bob,diana', `--cluster=${cluster}`], 'host again');
+    const r = await world.cli('diana', ['exec', `--cluster=${cluster}`, '2 + 2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '4');
+    await host.waitFor('is up');
+    assert.equal(worker.child.exitCode, null, worker.output);
+    await Promise.all([host.kill(), worker.kill()]);
+  });
+
+  test('without a host, exec waits --wait and then says what it found', async () => {
+    const t0 = Date.now();
+    const r = await world.cli('diana', ['exec', '--cluster=alice/nobody-hosts', '--wait', '2s', '1']);
+    assert.equal(r.code, 1);
+    assert.ok(Date.now() - t0 < 6_000, `took ${Date.now() - t0} ms`);
+    assert.match(r.stderr, /waited 2 s for the host of alice\/nobody-hosts.*not on the DHT/);
+    // alice hosting another cluster is not taken for "you are not a member".
+    const other = await world.startHost(['diana'], 'alice/other');
+    const r2 = await world.cli('diana', ['exec', '--cluster=alice/nobody-hosts', '--wait', '2s', '1']);
+    assert.match(r2.stderr, /alice's host answered, but it hosts another cluster, not alice\/nobody-hosts/);
+    await other.kill();
+  });
+});
+
+describe('failures are noticed fast and tasks run once', { skip: skipUnlessNetns }, () => {
+  let world;
+  const workers = {};
+  before(async () => {
+    world = await World.create();
+    await world.startHost(['bob', 'carol', 'diana']);
+    workers.bob = await world.startWorker('bob');
+    workers.carol = await world.startWorker('carol');
+  });
+  after(() => world?.stop());
+
+  const client = (plan) => new Proc(spawn(process.execPath, [MAP_CLIENT, 'alice/friends', JSON.stringify(plan)], { env: world.env('diana'), stdio: ['ignore', 'pipe', 'pipe'] }), 'map client');
+
+  for (const signal of ['SIGKILL', 'SIGSTOP']) {
+    test(`${signal} of the worker running a 10 s task: it re-runs elsewhere within 2 s, and runs to completion once`, async () => {
+      const file = path.join(world.dir, `long-${signal}.txt`);
+      writeFileSync(file, '');
+      const run = client({ mode: 'long', ms: 10_000, file, workers: 2 });
+      const first = await waitForEvent(run, (e) => e.event === 'started');
+      const victim = first.user;
+      const killedAt = Date.now();
+      workers[victim].child.kill(signal);
+      const second = await waitForEvent(run, (e) => e.event === 'started' && e.attempt === 2, 10_000);
+      const detection = second.at - killedAt;
+      process.stderr.write(`# ${signal}: re-run on ${second.user} after ${detection} ms\n`);
+      assert.notEqual(second.user, victim);
+      assert.ok(detection <= 2_500, `re-run ${detection} ms after the ${signal}`);
+      if (signal === 'SIGSTOP') {
+        workers[victim].child.kill('SIGCONT');
+        // It comes back: its log says the client connected again.
+        const before = (workers[victim].stdout.match(/connected: diana/g) ?? []).length;
+        await workers[victim].waitFor(new RegExp(`(connected: diana[^]*){${before + 1}}`), { timeoutMs: 15_000 });
+      }
+      await waitForEvent(run, (e) => e.event === 'done' || e.event === 'failed', 20_000);
+      const done = events(run).find((e) => e.event === 'done');
+      assert.ok(done, run.output);
+      assert.equal(done.attempts, 2);
+      assert.equal(executions(file).get(0).end, 1, readFileSync(file, 'utf8'));
+      if (signal === 'SIGKILL') workers[victim] = await world.startWorker(victim);
+    });
+  }
+
+  test('many short maps on two 1-slot workers: tasks taken back are never run twice', async () => {
+    const file = path.join(world.dir, 'withdraw.txt');
+    writeFileSync(file, '');
+    const run = client({ mode: 'map', tasks: 24, minMs: 5, maxMs: 60, rounds: 25, file, workers: 2 });
+    const summary = await waitForEvent(run, (e) => e.event === 'summary', 90_000);
+    assert.equal(summary.tasks, 600);
+    assert.deepEqual(summary.failed, []);
+    assert.equal(summary.wrong, 0);
+    const counts = executions(file);
+    const twice = [...counts].filter(([, c]) => c.start !== 1);
+    assert.deepEqual(twice, [], 'tasks that ran more than once');
+    assert.equal(counts.size, 600);
+    // The race was run: some tasks were taken back and moved to the other worker.
+    assert.ok(summary.moved > 0, 'no task was taken back');
+    process.stderr.write(`# withdraw race: ${summary.moved} tasks moved, none ran twice\n`);
+  });
+});
