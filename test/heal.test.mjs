@@ -8,21 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Proc, skipUnlessNetns, World } from './helpers/cluster.mjs';
+import { executions } from './helpers/executions.mjs';
 
 const MAP_CLIENT = new URL('./helpers/map-client.mjs', import.meta.url).pathname;
-
-/** How many times each task index started and ended, from the executions file. */
-export function executions(file) {
-  const counts = new Map();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [what, index] = line.split(' ');
-    if (!what) continue;
-    const entry = counts.get(Number(index)) ?? { start: 0, end: 0 };
-    entry[what] += 1;
-    counts.set(Number(index), entry);
-  }
-  return counts;
-}
 
 function events(proc) {
   return proc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));

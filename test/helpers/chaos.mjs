@@ -1,0 +1,84 @@
+// Faults for the chaos test and bench/chaos.mjs: every `everyMs` a random worker or one of its slot
+// processes is SIGKILLed or SIGSTOPped, and `downMs` later restarted (a new `tsp2p worker`) or continued.
+import { readdirSync, readFileSync } from 'node:fs';
+
+function childrenOf(pid) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+const pick = (list) => list[Math.floor(Math.random() * list.length)];
+
+/**
+ * workers: [{ user, slots, proc }] (proc from World.spawn/startWorker; replaced when restarted).
+ * Returns { stop(): Promise<void>, log: string[] }.
+ */
+export function startChaos(world, workers, { everyMs = 1_500, downMs = 1_000, cluster = 'alice/friends' } = {}) {
+  const log = [];
+  const pending = new Set();
+  let stopped = false;
+  const later = (fn) => {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      fn();
+    }, downMs);
+    pending.add(timer);
+  };
+  const fault = () => {
+    if (stopped) return;
+    const worker = pick(workers.filter((w) => w.proc.child.exitCode === null && w.proc.child.signalCode === null && !w.down));
+    if (!worker) return;
+    const target = pick(['worker', 'slot']);
+    const signal = pick(['SIGKILL', 'SIGSTOP']);
+    const pid = target === 'worker' ? worker.proc.pid : pick(childrenOf(worker.proc.pid));
+    if (!pid) return;
+    log.push(`${Date.now()} ${signal} ${worker.user}'s ${target} ${pid}`);
+    worker.down = true;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      worker.down = false;
+      return;
+    }
+    later(() => {
+      worker.down = false;
+      if (signal === 'SIGSTOP') {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // it ended meanwhile
+        }
+      } else if (target === 'worker') {
+        worker.proc = world.spawn(worker.user, ['worker', `--cluster=${cluster}`, '--slots', String(worker.slots)], `${worker.user} worker`);
+      }
+    });
+  };
+  const timer = setInterval(fault, everyMs);
+  return {
+    log,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      for (const t of pending) clearTimeout(t);
+      // Leave nothing stopped behind.
+      for (const w of workers) {
+        for (const pid of [w.proc.pid, ...childrenOf(w.proc.pid)]) {
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // gone
+          }
+        }
+      }
+    },
+  };
+}
