@@ -184,6 +184,27 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.equal((await kernel.run('typeof pid_bob === "number" && pid_bob !== pid_carol')).result(), 'true');
   });
 
+  test('--worker that matches no connected worker fails at once, naming the connected ones', async () => {
+    const r = await kernel.run('%%p2p --worker nobody\n1');
+    assert.equal(r.reply.status, 'error');
+    assert.ok(r.seconds < 1, `it took ${r.seconds} s`);
+    assert.match(r.reply.evalue, /no connected worker of alice\/friends answers to "nobody": connected are .*(bob@.*carol@|carol@.*bob@)/);
+  });
+
+  test('a cell that waits for a busy cluster shows a waiting line redrawn in place, then its result', async () => {
+    // Four 2.5 s tasks fill both 1-slot workers and their queues: the next cell's task has to wait.
+    const busy = await kernel.run('const busy = [1, 2, 3, 4].map(() => p2p.run(() => { const end = Date.now() + 2500; while (Date.now() < end); return 1; }));');
+    assert.equal(busy.reply.status, 'ok', JSON.stringify(busy.outputs));
+    const r = await kernel.run('%%p2p\n"after the wait"');
+    assert.equal(r.reply.status, 'ok', JSON.stringify(r.outputs));
+    assert.equal(r.result(), "'after the wait'");
+    const lines = [...r.of('display_data'), ...r.of('update_display_data')].map((d) => d.data['text/plain']);
+    assert.ok(lines.some((l) => /^waiting for a free worker of alice\/friends: 2 busy, 0 free · \d+ s$/.test(l)), JSON.stringify(lines));
+    assert.ok(r.of('update_display_data').length >= 1, 'the line is redrawn in place');
+    assert.ok(lines.some((l) => /^waited \d+ s for a free worker; running on (bob|carol)@/.test(l)), JSON.stringify(lines));
+    assert.equal((await kernel.run('(await Promise.all(busy)).length')).result(), '4');
+  });
+
   test('the interrupt cancels a remote infinite loop within a second; the kernel and the workers stay usable', async () => {
     const r = await kernel.run('%%p2p\nwhile (true) {}', { interruptAfter: 1.5 });
     assert.equal(r.reply.status, 'error');

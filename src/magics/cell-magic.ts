@@ -11,7 +11,7 @@ import type { ExecuteOutcome, OutputSink } from '../jupyter/executor.js';
 import type { ErrorContent } from '../jupyter/messages.js';
 import type { OptionValue } from '../options.js';
 import type { TaskHandle, WorkerInfo } from '../p2p/task-handle.js';
-import { attachTask } from './p2p-api.js';
+import { attachTask, showWaiting } from './p2p-api.js';
 import { workerName } from './render.js';
 import type { P2PSession } from './session.js';
 import { shipCell } from './ship.js';
@@ -40,6 +40,7 @@ export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession
 
   const handle = cluster.run(spec(typeof options.worker === 'string' ? options.worker : undefined));
   attachTask(handle, engine, sink);
+  showWaiting(handle, cluster, sink);
   let value: unknown;
   try {
     value = await handle;

@@ -10,7 +10,7 @@ type Line = Extract<LineDirective, { kind: 'line' }>;
 const say = (sink: OutputSink, text: string) => sink.stream('stdout', text.endsWith('\n') ? text : `${text}\n`);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-export async function runLineMagic(session: P2PSession, line: Line, sink: OutputSink): Promise<void> {
+export async function runLineMagic(session: P2PSession, line: Line, sink: OutputSink, signal?: AbortSignal): Promise<void> {
   const { options, positionals } = line;
   switch (line.command) {
     case 'whoami': {
@@ -37,9 +37,16 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
     case 'join': {
       if (str(options.bootstrap)) session.bootstrap = str(options.bootstrap);
       const waitMs = typeof options.wait === 'number' ? options.wait : 3_000;
-      const cluster = await session.join(positionals[0], { invite: str(options.invite), waitMs });
+      // No roster here yet and the host not up: wait for it, saying so in a line redrawn in place.
+      let waited = false;
+      const onWait = (message: string) => {
+        sink.display({ 'text/plain': `${message} · the stop button stops waiting` }, {}, { displayId: 'tsp2p-join-wait', update: waited });
+        waited = true;
+      };
+      const cluster = await session.join(positionals[0], { invite: str(options.invite), waitMs, wait: { onWait, ...(signal ? { signal } : {}) } });
+      if (waited) sink.display({ 'text/plain': `the host of ${cluster.label} answered` }, {}, { displayId: 'tsp2p-join-wait', update: true });
       const workers = cluster.workers();
-      say(sink, `joined ${cluster.label}: ${workers.length} worker(s)${workers.length ? ` (${workers.map(workerName).join(', ')})` : ': start one with `%p2p worker` or `tsp2p worker`'}`);
+      say(sink, `joined ${cluster.label}: ${workers.length} worker(s)${workers.length ? ` (${workers.map(workerName).join(', ')})` : ': start one with `%p2p worker` or `tsp2p worker`'}; workers that come later are found in the background (\`%p2p status\` lists them)`);
       return;
     }
     case 'leave': {

@@ -8,6 +8,7 @@ import { Tsp2pError } from '../errors.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import { parseDuration } from '../options.js';
+import type { Cluster } from '../p2p/cluster.js';
 import type { TaskHandle, WorkerInfo } from '../p2p/task-handle.js';
 import { progressBar, workerName } from './render.js';
 import type { P2PSession } from './session.js';
@@ -67,6 +68,11 @@ interface RunOptions {
   onStart?: (worker: WorkerInfo) => void;
 }
 
+interface StartOptions extends RunOptions {
+  /** Show a line while the task waits for a free worker (p2p.map has its progress bar instead). */
+  waitingLine?: boolean;
+}
+
 interface MapOptions extends RunOptions {
   progress?: boolean | string;
   onResult?: (result: unknown, index: number, worker: WorkerInfo | null) => void;
@@ -87,6 +93,50 @@ function guarded(engine: TypeScriptEngine, callback: () => void): void {
   }
 }
 
+/** A task that has not started after this long gets a line saying what it waits for. */
+const WAITING_AFTER_MS = 500;
+
+/**
+ * While a task waits for a free worker, a line in the cell says so and is redrawn in place each second
+ * ("waiting for a free worker of alice/friends: 4 busy, 0 free · 3 s"); once it starts, the line says where
+ * and after how long. A quick task never shows it.
+ */
+export function showWaiting(handle: TaskHandle, cluster: Cluster, sink: OutputSink): void {
+  const since = Date.now();
+  const displayId = `tsp2p-waiting-${handle.id}`;
+  let shown = false;
+  const seconds = () => Math.round((Date.now() - since) / 1000);
+  const draw = (text: string) => {
+    sink.display({ 'text/plain': text, 'text/html': `<div style="font-family:monospace;color:#666">${text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</div>` }, {}, { displayId, update: shown });
+    shown = true;
+  };
+  const tick = () => {
+    if (handle.status !== 'queued' && handle.status !== 'sent') return;
+    const c = cluster.capacity();
+    draw(`waiting for a free worker of ${cluster.label}: ${c.busy} busy, ${Math.max(0, c.slots - c.busy)} free · ${seconds()} s`);
+  };
+  const first = setTimeout(() => {
+    tick();
+    timer.refresh();
+  }, WAITING_AFTER_MS);
+  const timer = setInterval(tick, 1_000);
+  const stop = () => {
+    clearTimeout(first);
+    clearInterval(timer);
+    handle.off('status', onStatus);
+  };
+  const onStatus = (status: string) => {
+    if (status === 'queued' || status === 'sent') return;
+    stop();
+    if (!shown) return;
+    if (status === 'running' && handle.worker) draw(`waited ${seconds()} s for a free worker; running on ${workerName(handle.worker)}`);
+    else draw(`waited ${seconds()} s for a free worker (${status})`);
+  };
+  handle.on('status', onStatus);
+  first.unref();
+  timer.unref();
+}
+
 /** Streams a task's output and displays into `sink`, and cancels it when the cell is interrupted. */
 export function attachTask(handle: TaskHandle, engine: TypeScriptEngine, sink: OutputSink | null, onEmit?: (data: unknown) => void): void {
   if (sink) {
@@ -99,12 +149,13 @@ export function attachTask(handle: TaskHandle, engine: TypeScriptEngine, sink: O
 }
 
 export function createP2PApi(session: P2PSession, engine: TypeScriptEngine) {
-  const start = (fn: (...args: never[]) => unknown, args: unknown[], options: RunOptions): TaskHandle => {
+  const start = (fn: (...args: never[]) => unknown, args: unknown[], options: StartOptions): TaskHandle => {
     const cluster = session.requireCluster();
     const shipment = shipFunction(fn, args, engine.variables, options.globals ?? {});
     const ms = timeoutMs(options.timeout);
     const handle = cluster.run({ code: shipment.code, globals: shipment.globals, ...(ms ? { timeoutMs: ms } : {}), ...(options.worker ? { worker: options.worker } : {}) });
     attachTask(handle, engine, engine.output, options.onEmit);
+    if (engine.output && options.waitingLine !== false) showWaiting(handle, cluster, engine.output);
     const { onStart } = options;
     if (onStart) handle.on('status', (status) => status === 'running' && handle.worker && guarded(engine, () => onStart(handle.worker as WorkerInfo)));
     return handle;
@@ -118,7 +169,7 @@ export function createP2PApi(session: P2PSession, engine: TypeScriptEngine) {
     async map(items: Iterable<unknown>, fn: (item: unknown, index: number) => unknown, options: MapOptions = {}): Promise<unknown[]> {
       const list = [...items];
       const { onItemStart } = options;
-      const handles = list.map((item, i) => start(fn as (...args: never[]) => unknown, [item, i], onItemStart ? { ...options, onStart: (w) => onItemStart(i, w) } : options));
+      const handles = list.map((item, i) => start(fn as (...args: never[]) => unknown, [item, i], { ...options, waitingLine: false, ...(onItemStart ? { onStart: (w: WorkerInfo) => onItemStart(i, w) } : {}) }));
       const label = typeof options.progress === 'string' ? options.progress : 'p2p.map';
       const bar = options.progress === false ? null : engine.display.create();
       const perWorker = new Map<string, number>();

@@ -69,10 +69,14 @@ export class P2PExecutor implements Executor {
         sink.stream('stdout', line.text + '\n');
         continue;
       }
+      const stop = new AbortController();
+      const off = this.engine.onInterrupt(() => stop.abort());
       try {
-        await runLineMagic(this.session, line, sink);
+        await runLineMagic(this.session, line, sink, stop.signal);
       } catch (err) {
         return failure(sink, this.#report(err));
+      } finally {
+        off();
       }
     }
     return { status: 'ok', userExpressions: {} };
@@ -80,7 +84,7 @@ export class P2PExecutor implements Executor {
 
   #report(err: unknown): ErrorContent {
     if (err instanceof Tsp2pError) {
-      if (err.code === 'TASK_CANCELLED') return interruptedReport();
+      if (err.code === 'TASK_CANCELLED' || err.code === 'CANCELLED') return interruptedReport();
       const ename = err.code === 'USAGE' ? 'UsageError' : `P2PError`;
       return { ename, evalue: err.message.split('\n')[0] ?? err.message, traceback: [`\x1b[31m\x1b[1m${ename}\x1b[0m [${err.code}]: ${err.message}`] };
     }

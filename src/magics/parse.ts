@@ -16,7 +16,7 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
     name: '%p2p join',
     summary: 'Join a cluster (default: your personal cluster) and report the workers found.',
     positionals: [{ name: 'OWNER/NAME', description: 'the cluster, e.g. alice/friends', optional: true }],
-    options: [{ name: 'invite', type: 'string', placeholder: 'CODE', description: 'a one-time invite code from the host' }, { name: 'wait', type: 'duration', placeholder: 'D', description: 'how long to look for workers (default 3s)' }, bootstrap],
+    options: [{ name: 'invite', type: 'string', placeholder: 'CODE', description: 'a one-time invite code from the host' }, { name: 'wait', type: 'duration', placeholder: 'D', description: 'how long to look for workers before reporting (default 3s; the search goes on after). With no roster here yet, the host is awaited until it answers or the stop button is pressed' }, bootstrap],
   },
   leave: { name: '%p2p leave', summary: 'Leave the cluster you joined.', options: [] },
   status: { name: '%p2p status', summary: "Show the cluster's workers: user, host, slots, busy, tasks done.", options: [] },

@@ -8,6 +8,7 @@ import { startTsp2p, stopProcess } from '../background.js';
 import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Cluster } from '../p2p/cluster.js';
+import type { RosterWait } from '../p2p/roster-source.js';
 
 const log = createLogger('magics');
 
@@ -43,10 +44,10 @@ export class P2PSession {
     return this.#cluster;
   }
 
-  async join(cluster: string | undefined, options: { invite?: string | undefined; waitMs: number }): Promise<Cluster> {
+  async join(cluster: string | undefined, options: { invite?: string | undefined; waitMs: number; wait?: RosterWait }): Promise<Cluster> {
     const { Cluster: ClusterClass } = await import('../p2p/cluster.js');
     await this.leave();
-    this.#cluster = await ClusterClass.join({ cluster, invite: options.invite, bootstrap: this.bootstrap });
+    this.#cluster = await ClusterClass.join({ cluster, invite: options.invite, bootstrap: this.bootstrap, ...(options.wait ? { wait: options.wait } : {}) });
     const found = await this.#cluster.waitForWorkers(1, options.waitMs).then(() => true, () => false);
     if (found) await this.#cluster.settle();
     return this.#cluster;
