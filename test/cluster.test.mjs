@@ -50,6 +50,14 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
     assert.equal(r.stdout.trim(), 'function 3 7 [1]');
   });
 
+  test('a script may declare a global that appeared after its slot started (gc, once exposed)', async () => {
+    const expose = await exec('diana', 'require("node:v8").setFlagsFromString("--expose-gc"); typeof globalThis.gc', ['--worker', 'bob']);
+    assert.equal(expose.code, 0, expose.stderr);
+    const r = await exec('diana', 'const gc = 41; gc + 1', ['--worker', 'bob']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '42');
+  });
+
   test('a thrown error comes back with its remote stack and exit code 1', async () => {
     const r = await exec('diana', 'function deep() { throw new TypeError("remote trouble") }\ndeep()');
     assert.equal(r.code, 1);

@@ -13,7 +13,7 @@ import { inspectValue } from '../engine/mime.js';
 import { exitWithParent } from './orphan-watch.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { HOST_REALM, rehome } from './realm.js';
-import { clearTimers, isBindingConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
+import { clearTimers, declarationConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
 import { fromWire, toWire } from './values.js';
 
 const send = (report: ChildReport) => process.send?.(report);
@@ -124,9 +124,11 @@ async function run(task: ChildRun): Promise<void> {
     try {
       value = start(task, received, prepared);
     } catch (err) {
-      if (!isBindingConflict(err, prepared, task.filename)) throw err;
+      const conflict = declarationConflict(err, prepared, task.filename);
+      if (!conflict) throw err;
       prepared = prepare(false);
-      value = start(task, received, prepared);
+      // The block opens on the first line, so line numbers in stacks stay the task's own.
+      value = start(conflict === 'restricted' ? { ...task, code: `{${task.code}\n}` } : task, received, prepared);
     }
     if (value && typeof (value as { then?: unknown }).then === 'function') value = await value;
     let wire;

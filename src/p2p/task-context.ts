@@ -99,12 +99,17 @@ export function needsPlainContext(prepared: TaskContext, globals: Iterable<strin
 }
 
 /**
- * The error a script gets, before any of it runs, when it declares a name the context has bound (`const
- * crypto = require('crypto')`): no frame of the script is on its stack. Such a task runs again, in a plain
- * context.
+ * The error a script gets, before any of it runs, when it declares a name the context already has: no
+ * frame of the script is on its stack. 'bound': a name the context binds for speed (`const crypto =
+ * require('crypto')`); such a task runs again in a plain context. 'restricted': a non-configurable global
+ * that appeared after the slot started (`gc`, once a task enabled --expose-gc); no context is without it,
+ * so the task runs again in a plain context with its code in a block, where declarations shadow globals.
  */
-export function isBindingConflict(err: unknown, prepared: TaskContext, filename: string): boolean {
-  if (!types.isNativeError(err) || err.name !== 'SyntaxError') return false;
+export function declarationConflict(err: unknown, prepared: TaskContext, filename: string): 'bound' | 'restricted' | null {
+  if (!types.isNativeError(err) || err.name !== 'SyntaxError' || (err.stack ?? '').includes(filename)) return null;
   const declared = /^Identifier '([^']+)' has already been declared$/.exec(err.message)?.[1];
-  return declared !== undefined && prepared.bound.has(declared) && !(err.stack ?? '').includes(filename);
+  if (declared === undefined) return null;
+  if (prepared.bound.has(declared)) return 'bound';
+  const global = vm.runInContext('globalThis', prepared.context) as object;
+  return Object.getOwnPropertyDescriptor(global, declared)?.configurable === false ? 'restricted' : null;
 }
