@@ -155,3 +155,98 @@ describe('failures are noticed fast and tasks run once', { skip: skipUnlessNetns
     process.stderr.write(`# withdraw race: ${summary.moved} tasks moved, none ran twice\n`);
   });
 });
+
+describe('vanished clients, dead workers, dying task processes, prompt exits', { skip: skipUnlessNetns }, () => {
+  let world;
+  const workers = {};
+  before(async () => {
+    world = await World.create();
+    await world.startHost(['bob', 'carol', 'diana']);
+    workers.bob = await world.startWorker('bob');
+    workers.carol = await world.startWorker('carol');
+  });
+  after(() => world?.stop());
+
+  const client = (plan, env = {}) =>
+    new Proc(spawn(process.execPath, [MAP_CLIENT, 'alice/friends', JSON.stringify(plan)], { env: { ...world.env('diana'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), 'map client');
+
+  test("a client that vanishes: workers stop its running and queued tasks within 2 s", async () => {
+    const file = path.join(world.dir, 'vanish.txt');
+    writeFileSync(file, '');
+    // Four 10 s tasks on two 1-slot workers: each runs one and holds one.
+    const run = client({ mode: 'long', ms: 10_000, file, workers: 2, tasks: 4 });
+    await waitForEvent(run, (e) => e.event === 'started' && e.index === 0);
+    await waitForEvent(run, (e) => e.event === 'started' && e.index === 1);
+    const before = (workers.bob.output.match(/diana left/g) ?? []).length + (workers.carol.output.match(/diana left/g) ?? []).length;
+    const killedAt = Date.now();
+    run.child.kill('SIGKILL');
+    const deadline = killedAt + 5_000;
+    let stoppedAt = null;
+    while (Date.now() < deadline) {
+      const now = (workers.bob.output.match(/diana left/g) ?? []).length + (workers.carol.output.match(/diana left/g) ?? []).length;
+      if (now >= before + 2) {
+        stoppedAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(stoppedAt, `the workers did not stop diana's tasks:\n${workers.bob.output}\n${workers.carol.output}`);
+    process.stderr.write(`# vanished client: tasks stopped ${stoppedAt - killedAt} ms after the kill\n`);
+    assert.ok(stoppedAt - killedAt <= 2_500, `stopped ${stoppedAt - killedAt} ms after the kill`);
+    // The queued ones never start, and nothing runs to its end.
+    const settle = Date.now() + 1_000;
+    while (Date.now() < settle) {
+      const counts = executions(file);
+      assert.equal(counts.size, 2, readFileSync(file, 'utf8'));
+      assert.ok([...counts.values()].every((c) => c.end === 0));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  test('a dead idle worker leaves workers() within 2 s and is not redialled in a storm', async () => {
+    const watch = client({ mode: 'watch', workers: 2 }, { TSP2P_LOG: 'debug' });
+    await waitForEvent(watch, (e) => e.event === 'workers' && e.n === 2);
+    const killedAt = Date.now();
+    await workers.carol.kill('SIGKILL');
+    const gone = await waitForEvent(watch, (e) => e.event === 'workers' && e.n === 1, 10_000);
+    process.stderr.write(`# dead idle worker gone from workers() after ${gone.at - killedAt} ms\n`);
+    assert.ok(gone.at - killedAt <= 2_500, `left workers() ${gone.at - killedAt} ms after the kill`);
+    assert.deepEqual(gone.users, ['bob']);
+    // Watch the dialling for 6 s: a few attempts on a back-off, not one per discovery round.
+    const dials = () => (watch.stderr.match(/dialling/g) ?? []).length;
+    const start = dials();
+    const until = Date.now() + 6_000;
+    while (Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    process.stderr.write(`# redials of the dead worker in 6 s: ${dials() - start}\n`);
+    assert.ok(dials() - start <= 4, `${dials() - start} dials in 6 s`);
+    watch.child.kill('SIGKILL');
+    workers.carol = await world.startWorker('carol');
+  });
+
+  test('a task whose process dies runs again, up to its attempts, then fails naming the signal', async () => {
+    const file = path.join(world.dir, 'dies.txt');
+    writeFileSync(file, '');
+    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', `require("fs").appendFileSync(${JSON.stringify(file)}, "ran\\n"); process.kill(process.pid, "SIGKILL")`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /its process died 3 times \(SIGKILL: out of memory\?\)/);
+    assert.equal(readFileSync(file, 'utf8'), 'ran\nran\nran\n');
+    // The workers live on.
+    assert.equal((await world.cli('diana', ['exec', '--cluster=alice/friends', '6 * 7'])).stdout.trim(), '42');
+  });
+
+  test('one-shot commands exit within 200 ms of printing their answer; Cluster.close() leaves no timer', async () => {
+    const gaps = [];
+    for (const args of [['exec', '--cluster=alice/friends', '1 + 1'], ['status', '--cluster=alice/friends']]) {
+      const proc = world.spawn('diana', args);
+      let printedAt = 0;
+      proc.child.stdout.once('data', () => (printedAt = Date.now()));
+      assert.equal(await proc.exited, 0, proc.output);
+      gaps.push(Date.now() - printedAt);
+    }
+    process.stderr.write(`# exit after printing: exec ${gaps[0]} ms, status ${gaps[1]} ms\n`);
+    for (const gap of gaps) assert.ok(gap <= 250, `exited ${gap} ms after printing`);
+    const lib = client({ mode: 'close', workers: 1 });
+    const left = await waitForEvent(lib, (e) => e.event === 'left');
+    assert.deepEqual(left.resources.filter((r) => r === 'Timeout'), [], JSON.stringify(left.resources));
+  });
+});

@@ -57,13 +57,15 @@ export class HostService {
   }
 
   async start(): Promise<void> {
-    this.#server = this.dht.createServer({ firewall: (remote) => !isMember(this.#roster, remote) }, (socket) =>
+    // No firewall here: a refused handshake looks, to the one refused, like a host that is not there. A
+    // non-member is answered NOT_A_MEMBER instead (and nothing else), so they learn the real cause at once.
+    this.#server = this.dht.createServer({}, (socket) =>
       serve(socket, HOST_PROTOCOL, HOST_MESSAGES.request, HOST_MESSAGES.response, async ({ name }) => {
-        // Another of the owner's clusters, hosted by another process on the same key: not this one's to answer.
-        if (name !== this.clusterName) return { roster: Buffer.alloc(0), error: 'NOT_HOSTED' };
-        if (!isMember(this.#roster, socket.remotePublicKey)) return { roster: Buffer.alloc(0), error: 'NOT_A_MEMBER' };
+        const roster = this.#rosterOf(name);
+        if (!roster) return { roster: Buffer.alloc(0), error: 'NOT_HOSTED' };
+        if (!isMember(roster, socket.remotePublicKey)) return { roster: Buffer.alloc(0), error: 'NOT_A_MEMBER' };
         log.debug(`gave the roster of ${name} to ${shortKey(socket.remotePublicKey)}`);
-        return { roster: this.#roster.bytes, error: '' };
+        return { roster: roster.bytes, error: '' };
       }),
     );
     await this.#server.listen(this.me.keyPair);
@@ -78,6 +80,21 @@ export class HostService {
       if (this.#roster.expires - Date.now() < hosted.durationMs / 2) this.#publish(resign(hosted, this.me));
     }, Math.min(3_600_000, this.#hosted().durationMs / 4));
     this.#refresh.unref();
+  }
+
+  /**
+   * The roster of one of the owner's clusters. Each `tsp2p host` listens on the owner's key, so a member
+   * asking for alice/work may reach the process hosting alice/friends: every host process answers for all
+   * the clusters hosted in its TSP2P_HOME, from what hosting them wrote there.
+   */
+  #rosterOf(name: string): OpenedRoster | null {
+    if (name === this.clusterName) return this.#roster;
+    try {
+      const hosted = loadHosted(name);
+      return hosted?.roster ? rosterOf(hosted) : null;
+    } catch {
+      return null;
+    }
   }
 
   #publish(roster: OpenedRoster): void {

@@ -257,6 +257,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         this.#connecting.delete(id);
         return;
       }
+      log.debug(`dialling ${this.#label(peer.publicKey)}`);
       const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses });
       let failure = 'the connection closed before it opened';
       const done = () => {
@@ -269,17 +270,18 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         socket.destroy();
       }, CONNECT_TIMEOUT_MS);
       socket.on('error', (err: Error & { code?: string }) => (failure = err.code ?? err.message));
-      socket.once('open', done);
+      socket.once('open', () => clearTimeout(deadline));
       socket.once('close', () => {
-        if (!this.#connecting.has(id)) return;
         done();
         if (!this.#peers.has(id)) this.#dials.failed(id, failure);
       });
-      this.#attach(socket);
+      // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
+      // the peer a second time.
+      this.#attach(socket, done);
     })();
   }
 
-  #attach(socket: SecretStream): void {
+  #attach(socket: SecretStream, onOpen?: () => void): void {
     const session = socket.remotePublicKey;
     const id = session.toString('hex');
     socket.on('error', (err: Error) => log.debug(`${this.#label(session)}: ${err.message}`));
@@ -298,6 +300,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       hello,
       {
         onopen: (remote) => {
+          onOpen?.();
           const identity = this.#verified.get(id)?.identity;
           if (!identity || this.#stopped) {
             socket.destroy();
@@ -344,8 +347,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
 
   /**
    * Which of two connections with one peer to keep; both sides decide alike. A second connection opened by
-   * the same side as the first is a reconnect (that side gave the first up): the new one wins. Otherwise
-   * both dialled at once, and the one opened by the lower session key wins.
+   * the same side as the first is a reconnect (a side dials only a peer it has no connection with, nor one
+   * being made: it gave the first up): the new one wins. Otherwise both dialled at once, and the one opened
+   * by the lower session key wins.
    */
   #replaces(candidate: SecretStream, existing: SecretStream): boolean {
     if (candidate.isInitiator === existing.isInitiator) return true;

@@ -25,6 +25,8 @@ export interface SlotOptions {
   cwd: string;
   sandbox: boolean;
   env: NodeJS.ProcessEnv;
+  /** Told of each slot process started (alive) and ended: the worker's reaper ends them if it dies. */
+  onProcess?: (pid: number, alive: boolean) => void;
 }
 
 interface SlotEvents {
@@ -96,6 +98,11 @@ export class Slot extends EventEmitter<SlotEvents> {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     this.#child = child;
+    const pid = child.pid;
+    if (pid !== undefined) {
+      this.options.onProcess?.(pid, true);
+      child.once('exit', () => this.options.onProcess?.(pid, false));
+    }
     this.#ready = new Promise<void>((resolve) => {
       const onReady = (m: ChildReport) => {
         if (m.type === 'ready') {

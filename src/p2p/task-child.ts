@@ -10,7 +10,6 @@ import vm from 'node:vm';
 import { captureProcessOutput } from '../engine/capture.js';
 import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
-import { exitWithParent } from './orphan-watch.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { HOST_REALM, rehome } from './realm.js';
 import { clearTimers, declarationConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
@@ -186,8 +185,8 @@ process.on('message', (message: ToChild) => {
     });
   }
 });
+// The worker went away. (If it died while a task blocks this thread, its reaper ends us: slot-reaper.ts.)
 process.on('disconnect', () => process.exit(0));
-exitWithParent();
 
 spare = prepare();
 send({ type: 'ready', pid: process.pid });

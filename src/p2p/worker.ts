@@ -4,8 +4,10 @@
  * Timeouts and cancels kill only that task's slot process; a client that disconnects takes its tasks along.
  * Every second it tells clients with work here how loaded it is, which doubles as a liveness signal.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
 import type { Frame, FrameName } from './protocol.js';
@@ -19,6 +21,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 const HEARTBEAT_MS = 1_000;
+const REAPER = fileURLToPath(new URL('./slot-reaper.js', import.meta.url));
 
 export interface WorkerOptions {
   network: PeerNetwork;
@@ -53,13 +56,17 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #running = new Map<string, Running>();
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
+  /** Ends our slot processes if this process dies (see slot-reaper.ts). */
+  readonly #reaper: ChildProcess = fork(REAPER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
 
   constructor(private readonly options: WorkerOptions) {
     super();
     this.name = `${options.network.identity.name}@${hostname()}`;
     const env = { ...process.env, TSP2P_WORKER_USER: options.network.identity.name };
+    this.#reaper.on('error', (err) => log.warn(`slot reaper: ${err.message}`));
+    const onProcess = (pid: number, alive: boolean) => this.#reaper.connected && this.#reaper.send({ pid, alive });
     this.slots = Array.from({ length: options.slots }, (_, index) => {
-      const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env });
+      const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env, onProcess });
       slot.on('report', (report) => this.#report(report));
       slot.on('started', (taskId) => this.#started(taskId));
       slot.on('died', (taskId, reason) => this.#lost(taskId, reason));
@@ -276,5 +283,6 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     await Promise.all(this.slots.map((s) => s.close()));
+    this.#reaper.disconnect();
   }
 }

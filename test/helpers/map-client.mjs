@@ -2,7 +2,9 @@
 // bench/chaos.mjs. Run with TSP2P_HOME and TSP2P_BOOTSTRAP set:
 //   node map-client.mjs CLUSTER JSON
 // JSON: { mode: 'map', tasks, minMs, maxMs, rounds, file, workers, maxAttempts }   (maps of busy tasks)
-//       { mode: 'long', ms, file, workers }                                         (one long task)
+//       { mode: 'long', ms, file, workers, tasks }                                  (long tasks, default one)
+//       { mode: 'watch', workers }              (says each change of workers(), until killed)
+//       { mode: 'close', workers }              (runs a task, closes, and lists what keeps the process alive)
 // Each task appends "start I" to `file` when it begins and "end I" when it ends, so the test counts
 // executions, not just results. Events and the summary are JSON lines on stdout.
 import { Cluster } from '../../dist/p2p/cluster.js';
@@ -35,13 +37,29 @@ function task(index, ms) {
   return handle;
 }
 
-if (plan.mode === 'long') {
-  const handle = task(0, plan.ms);
-  try {
-    const value = await handle;
-    say({ event: 'done', value, attempts: handle.attempts, worker: handle.worker?.id });
-  } catch (err) {
-    say({ event: 'failed', error: err.message, attempts: handle.attempts });
+if (plan.mode === 'watch') {
+  let last = '';
+  setInterval(() => {
+    const ids = c.workers().map((w) => w.id).sort();
+    if (ids.join() !== last) say({ event: 'workers', n: ids.length, users: c.workers().map((w) => w.user).sort() });
+    last = ids.join();
+  }, 20);
+  await new Promise(() => {});
+} else if (plan.mode === 'close') {
+  await c.run({ code: '1 + 1' });
+  await c.close();
+  // What is left should let the process end by itself: no timers, no sockets.
+  say({ event: 'left', resources: process.getActiveResourcesInfo() });
+  process.exit(0);
+} else if (plan.mode === 'long') {
+  const handles = Array.from({ length: plan.tasks ?? 1 }, (_, i) => task(i, plan.ms));
+  for (const handle of handles) {
+    try {
+      const value = await handle;
+      say({ event: 'done', value, attempts: handle.attempts, worker: handle.worker?.id });
+    } catch (err) {
+      say({ event: 'failed', error: err.message, attempts: handle.attempts });
+    }
   }
 } else {
   let index = 0;
