@@ -6,10 +6,11 @@
  * - Its firewall accepts a remote session key only if that key's certificate opens with the cluster's key
  *   and names a member of the newest roster: outsiders are refused during the handshake. (Hyperswarm's
  *   firewall is synchronous and bans what it refuses, so this cannot be built on it; HyperDHT awaits ours.)
- * - Discovery announces and looks up the topic on a back-off schedule; it connects to verified peers. A
- *   peer is one remote session, whatever its connections: when two open (both sides dialled at once, or the
- *   peer reconnected), one is kept and the other retired gracefully, its frames in flight still delivered;
- *   neither side takes that as the peer leaving. A peer that failed is redialled on a back-off (dial-book.ts).
+ * - Discovery (discovery.ts) announces and looks up the topic; this connects to the verified peers found.
+ *   A peer is one remote session, whatever its connections: when two open (both sides dialled at once, or
+ *   the peer reconnected), one is kept and the other retired gracefully, its frames in flight still
+ *   delivered; neither side takes that as the peer leaving. A peer that failed is redialled on a back-off
+ *   (dial-book.ts).
  * - Clients and workers exchange heartbeats (liveness.ts): a silent peer is dropped within 2 s.
  * - Rosters travel in every hello and as frames; the newest valid one wins everywhere. A roster with a new
  *   secret moves the swarm to a new topic; peers that left the roster are disconnected.
@@ -24,6 +25,7 @@ import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { issueCertificate, openCertificate } from './certificate.js';
 import { DialBook, type DialSummary } from './dial-book.js';
+import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
 import { Liveness } from './liveness.js';
 import { shortKey } from './keys.js';
@@ -32,8 +34,6 @@ import { certificateKeyOf, clusterId, isExpired, isMember, isNewer, openRoster, 
 
 const log = createLogger('network');
 
-/** Discovery back-off: quick while a cluster forms, then once a minute to heal. */
-const DISCOVERY_DELAYS_MS = [300, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
 const REJECT_FOR_MS = 10_000;
 /** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
 const CONNECT_TIMEOUT_MS = 8_000;
@@ -75,6 +75,8 @@ interface NetworkEvents {
   peer: [Peer];
   /** The peer is gone (its connection closed, or it fell silent), not merely reconnected. */
   close: [Peer];
+  /** A second connection with the peer opened; one was kept and the other retired (nothing is lost). */
+  replaced: [Peer];
   frame: [Peer, FrameName, Frame<FrameName>];
   roster: [OpenedRoster];
   revoked: [OpenedRoster];
@@ -102,12 +104,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     },
   );
   #server: Server | null = null;
-  #discoveryStep = 0;
-  #discoveryTimer: NodeJS.Timeout | null = null;
-  #discovering: Promise<void> | null = null;
+  readonly #discovery: Discovery;
   #certificateTimer: NodeJS.Timeout | null = null;
   #stopped = false;
-  #lastDiscoveryProblem = '';
 
   constructor(private readonly options: NetworkOptions) {
     super();
@@ -116,6 +115,16 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.#roster = options.roster;
     const graceEnds = Date.now() + ROTATION_GRACE_MS;
     this.#secrets = [{ roster: options.roster, until: Infinity }, ...(options.previous ?? []).map((roster) => ({ roster, until: graceEnds }))];
+    this.#discovery = new Discovery({
+      dht: options.dht,
+      session: this.session,
+      topics: () => this.#activeSecrets().map(topicOf),
+      relayAddresses: () => this.#server?.relayAddresses ?? [],
+      onPeer: (peer) => {
+        this.#dials.found(peer.publicKey.toString('hex'));
+        this.#connectTo(peer);
+      },
+    });
   }
 
   /** Active secrets, current first; expired graces are dropped here. */
@@ -172,49 +181,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
 
   /** Looks for peers now (and then on the back-off schedule again). */
   refresh(): void {
-    this.#discoveryStep = 0;
-    if (this.#discoveryTimer) clearTimeout(this.#discoveryTimer);
-    this.#discoveryTimer = null;
-    void this.#discover();
-  }
-
-  async #discover(): Promise<void> {
-    if (this.#stopped) return;
-    if (this.#discovering) return this.#discovering;
-    this.#discovering = (async () => {
-      const started = Date.now();
-      const seen = new Set<string>();
-      const answered = new Set<string>();
-      try {
-        for (const roster of this.#activeSecrets()) {
-          const query = this.dht.announce(topicOf(roster), this.session, this.#server?.relayAddresses ?? []);
-          for await (const data of query) {
-            const from = (data as { from?: { host: string; port: number } }).from;
-            if (from) answered.add(`${from.host}:${from.port}`);
-            for (const peer of data.peers) {
-              const id = peer.publicKey.toString('hex');
-              if (seen.has(id) || peer.publicKey.equals(this.session.publicKey)) continue;
-              seen.add(id);
-              this.#dials.found(id);
-              this.#connectTo(peer);
-            }
-          }
-        }
-      } catch (err) {
-        // Said once per change, not every round: a DHT outage would otherwise flood the log.
-        const problem = messageOf(err);
-        if (!this.#stopped && problem !== this.#lastDiscoveryProblem) log.warn(`discovery: ${problem}`);
-        this.#lastDiscoveryProblem = problem;
-      } finally {
-        log.debug(`discovery round: ${seen.size} peer(s) from ${answered.size} node(s) [${[...answered].join(' ')}] in ${Date.now() - started} ms`);
-        this.#discovering = null;
-      }
-      if (this.#stopped) return;
-      const delay = DISCOVERY_DELAYS_MS[Math.min(this.#discoveryStep++, DISCOVERY_DELAYS_MS.length - 1)] as number;
-      this.#discoveryTimer = setTimeout(() => void this.#discover(), delay);
-      this.#discoveryTimer.unref();
-    })();
-    return this.#discovering;
+    this.#discovery.refresh();
   }
 
   /** The identity behind a session key if its certificate proves membership of the current roster. */
@@ -315,6 +282,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
               this.#retire(old);
             } else this.#retire(socket);
             log.debug(`two connections with ${remote.user}@${remote.host} (${this.#label(session)}): kept one, retired the other`);
+            this.emit('replaced', existing);
           } else {
             peer = { id, session, identity, hello: remote, channel, socket };
             this.#peers.set(id, peer);
@@ -422,13 +390,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#liveness.stop();
-    if (this.#discoveryTimer) clearTimeout(this.#discoveryTimer);
     if (this.#certificateTimer) clearInterval(this.#certificateTimer);
     for (const peer of this.#peers.values()) peer.socket.destroy();
-    const unannounce = Promise.all(this.#activeSecrets().map((r) => this.dht.unannounce(topicOf(r), this.session).catch(() => {})));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([unannounce, new Promise((resolve) => (timer = setTimeout(resolve, 1_000)))]);
-    clearTimeout(timer);
+    await this.#discovery.stop();
     await this.#server?.close().catch(() => {});
   }
 }

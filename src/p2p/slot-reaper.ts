@@ -4,25 +4,44 @@
  * its task to the end, orphaned, while the client re-runs it elsewhere (a task run twice). Linux could
  * signal a child on its parent's death (PR_SET_PDEATHSIG), but Node offers no way to ask for it.
  *
- * So each worker forks this small process and tells it the pid of every slot process it starts and ends.
- * Its own event loop is idle, so it sees the pipe to the worker close the moment the worker dies, and
- * SIGKILLs the slots it knows. Sandboxed slots are covered too (they may not start threads).
- * Runs as a child process: `fork(reaper)`, then messages { pid, alive }.
+ * So each worker starts a reaper and tells it the pid of every slot process it starts ("+ PID") and ends
+ * ("- PID"). The reaper is a shell blocked on reading that pipe: the moment the worker dies, however, the
+ * pipe closes, `read` fails, and it SIGKILLs the slots it knows. A shell, not another Node process: it
+ * costs ~1 MB instead of ~40, and only builtins run (no process per message). It covers sandboxed slots
+ * too, which may not start threads of their own to watch.
  */
-const slots = new Set<number>();
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createLogger } from '../log.js';
 
-process.on('message', (message: { pid: number; alive: boolean }) => {
-  if (message.alive) slots.add(message.pid);
-  else slots.delete(message.pid);
-});
+const log = createLogger('worker');
 
-process.on('disconnect', () => {
-  for (const pid of slots) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+const SCRIPT = `
+pids=" "
+while read -r op pid; do
+  case "$op" in
+    +) pids="$pids$pid " ;;
+    -) kept=" "; for p in $pids; do [ "$p" = "$pid" ] || kept="$kept$p "; done; pids="$kept" ;;
+  esac
+done
+for p in $pids; do kill -9 "$p" 2>/dev/null; done
+`;
+
+export class SlotReaper {
+  readonly #shell: ChildProcess;
+
+  constructor() {
+    this.#shell = spawn('/bin/sh', ['-c', SCRIPT], { stdio: ['pipe', 'ignore', 'inherit'] });
+    this.#shell.on('error', (err) => log.warn(`slot reaper: ${err.message}`));
+    this.#shell.stdin?.on('error', () => {});
   }
-  process.exit(0);
-});
+
+  /** A slot process started (alive) or ended. */
+  track(pid: number, alive: boolean): void {
+    this.#shell.stdin?.write(`${alive ? '+' : '-'} ${pid}\n`);
+  }
+
+  /** The worker is stopping: the reaper ends the slots still listed, then itself. */
+  close(): void {
+    this.#shell.stdin?.end();
+  }
+}

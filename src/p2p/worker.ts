@@ -4,14 +4,13 @@
  * Timeouts and cancels kill only that task's slot process; a client that disconnects takes its tasks along.
  * Every second it tells clients with work here how loaded it is, which doubles as a liveness signal.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
 import type { Frame, FrameName } from './protocol.js';
 import { Slot, SLOT_DEPTH } from './slot.js';
+import { SlotReaper } from './slot-reaper.js';
 import type { ChildReport } from './task-messages.js';
 
 const log = createLogger('worker');
@@ -21,7 +20,6 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 const HEARTBEAT_MS = 1_000;
-const REAPER = fileURLToPath(new URL('./slot-reaper.js', import.meta.url));
 
 export interface WorkerOptions {
   network: PeerNetwork;
@@ -57,14 +55,13 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
   /** Ends our slot processes if this process dies (see slot-reaper.ts). */
-  readonly #reaper: ChildProcess = fork(REAPER, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  readonly #reaper = new SlotReaper();
 
   constructor(private readonly options: WorkerOptions) {
     super();
     this.name = `${options.network.identity.name}@${hostname()}`;
     const env = { ...process.env, TSP2P_WORKER_USER: options.network.identity.name };
-    this.#reaper.on('error', (err) => log.warn(`slot reaper: ${err.message}`));
-    const onProcess = (pid: number, alive: boolean) => this.#reaper.connected && this.#reaper.send({ pid, alive });
+    const onProcess = (pid: number, alive: boolean) => this.#reaper.track(pid, alive);
     this.slots = Array.from({ length: options.slots }, (_, index) => {
       const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env, onProcess });
       slot.on('report', (report) => this.#report(report));
@@ -283,6 +280,6 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     await Promise.all(this.slots.map((s) => s.close()));
-    this.#reaper.disconnect();
+    this.#reaper.close();
   }
 }

@@ -1,0 +1,64 @@
+// Two processes' worth of PeerNetwork (a client and a worker of one personal cluster) on a local testnet,
+// started at the same instant again and again, so both dial each other at once. Neither may take the
+// redundant connection's retirement as the other leaving, and a frame sent the moment they connect must
+// arrive exactly once, whichever connection carries it.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import DHT from 'hyperdht';
+import createTestnet from 'hyperdht/testnet.js';
+import { skipUnlessNetns } from './helpers/cluster.mjs';
+
+process.env.TSP2P_HOME = mkdtempSync(path.join(tmpdir(), 'tsp2p-pn-'));
+const { loadIdentity } = await import('../dist/p2p/identity.js');
+const { personalRoster } = await import('../dist/p2p/membership.js');
+const { PeerNetwork } = await import('../dist/p2p/peer-network.js');
+const { ROLE } = await import('../dist/p2p/protocol.js');
+
+let testnet;
+before(async () => {
+  if (!skipUnlessNetns) testnet = await createTestnet(3);
+});
+after(() => testnet?.destroy());
+
+async function until(predicate, what, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('a client and a worker dialling each other at once keep one connection, lose no frame and never see the other leave', { skip: skipUnlessNetns, timeout: 120_000 }, async () => {
+  const me = loadIdentity();
+  const roster = personalRoster(me);
+  let replaced = 0;
+  for (let round = 0; round < 12; round++) {
+    const dhts = [new DHT({ bootstrap: testnet.bootstrap, ephemeral: true }), new DHT({ bootstrap: testnet.bootstrap, ephemeral: true })];
+    await Promise.all(dhts.map((d) => d.ready()));
+    const [client, worker] = [ROLE.client, ROLE.worker].map((roles, i) => new PeerNetwork({ dht: dhts[i], identity: me, roster, roles, slots: 1 }));
+    const closes = [];
+    const probes = [0, 0];
+    [client, worker].forEach((network, i) => {
+      network.on('close', (peer) => closes.push(`${i}: ${peer.hello.user}`));
+      network.on('replaced', () => (replaced += 1));
+      // Sent the moment the peer appears: possibly on the connection about to be retired.
+      network.on('peer', (peer) => peer.channel.send('cancel', { id: `probe-${round}` }));
+      network.on('frame', (_peer, name, frame) => name === 'cancel' && frame.id === `probe-${round}` && (probes[i] += 1));
+    });
+    await Promise.all([client.start(), worker.start()]);
+    await until(() => probes[0] === 1 && probes[1] === 1, 'probe frames');
+    // Long enough for a retired connection to end on both sides (a retirement is a round trip).
+    const settle = Date.now() + 1_500;
+    while (Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(closes, [], `round ${round}: a retired connection was taken as the peer leaving`);
+    assert.deepEqual(probes, [1, 1], `round ${round}`);
+    assert.equal(client.peers.length, 1);
+    assert.equal(worker.peers.length, 1);
+    await Promise.all([client.stop(), worker.stop()]);
+    await Promise.all(dhts.map((d) => d.destroy()));
+  }
+  process.stderr.write(`# simultaneous dials: ${replaced} connection(s) retired in 12 rounds\n`);
+});
