@@ -85,6 +85,21 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.match(table['text/plain'], /carol/);
   });
 
+  test('%p2p join waits for a host that is not up, in a line redrawn in place; the stop button ends the wait', async () => {
+    const r = await kernel.run('%p2p join alice/never-hosted', { interruptAfter: 2.5 });
+    assert.equal(r.reply.status, 'error');
+    assert.equal(r.reply.ename, 'Interrupted');
+    const lines = [...r.of('display_data'), ...r.of('update_display_data')].map((d) => d.data['text/plain']);
+    // alice's host of alice/friends answers, and says it is not this cluster's.
+    assert.ok(lines.some((l) => /^waiting for alice's host \(alice\/never-hosted\)… \d+ s: alice's host answered, but it hosts another cluster, not alice\/never-hosted · the stop button stops waiting$/.test(l)), JSON.stringify(lines));
+    assert.ok(r.of('update_display_data').length >= 1, 'the line is redrawn in place');
+    // A join started at the same instant as its host gets there.
+    const [join] = await Promise.all([kernel.run('%p2p join alice/at-once --wait 0s'), world.startHost(['diana'], 'alice/at-once')]);
+    assert.equal(join.reply.status, 'ok', JSON.stringify(join.outputs));
+    assert.match(join.text(), /joined alice\/at-once/);
+    assert.match((await kernel.run('%p2p join alice/friends')).text(), /joined alice\/friends: 2 worker/);
+  });
+
   test('%%p2p process.pid is the pid of a worker process, not the kernel', async () => {
     const r = await kernel.run('%%p2p\nprocess.pid');
     const pid = Number(r.result());
