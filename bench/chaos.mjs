@@ -2,22 +2,20 @@
 // elsewhere), and a 500-task map over three workers (2 + 1 + 2 slots) with faults every 1.5 s beside the
 // same map with none. Goals: detection ≤ 2 s; the chaos map ≤ 2x the fault-free one; 0 lost, 0 duplicates.
 //   node bench/chaos.mjs [--trials N]
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inPrivateNetwork, progressClock } from './setup.mjs';
 
 inPrivateNetwork(import.meta.url);
-const { Proc, World } = await import('../test/helpers/cluster.mjs');
+const { World } = await import('../test/helpers/cluster.mjs');
 const { startChaos } = await import('../test/helpers/chaos.mjs');
 const { executions } = await import('../test/helpers/executions.mjs');
 
 const trials = Number(process.argv[process.argv.indexOf('--trials') + 1]) || 3;
 const progress = progressClock();
-const MAP_CLIENT = new URL('../test/helpers/map-client.mjs', import.meta.url).pathname;
 const world = await World.create();
 
-const client = (plan) => new Proc(spawn(process.execPath, [MAP_CLIENT, 'alice/friends', JSON.stringify(plan)], { env: world.env('diana'), stdio: ['ignore', 'pipe', 'pipe'] }), 'map client');
+const client = (plan) => world.mapClient('diana', plan);
 const events = (proc) => proc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 async function event(proc, predicate, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;

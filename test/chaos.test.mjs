@@ -3,15 +3,13 @@
 // when it starts and ends: no result may be missing, wrong or delivered twice, no task may fail, and none
 // may start more often than its attempts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startChaos } from './helpers/chaos.mjs';
-import { Proc, skipUnlessNetns, World } from './helpers/cluster.mjs';
+import { skipUnlessNetns, World } from './helpers/cluster.mjs';
 import { executions } from './helpers/executions.mjs';
 
-const MAP_CLIENT = new URL('./helpers/map-client.mjs', import.meta.url).pathname;
 let world;
 before(async () => {
   if (skipUnlessNetns) return;
@@ -30,7 +28,7 @@ test('a 500-task map survives workers and slot processes killed and frozen every
   const file = path.join(world.dir, 'chaos.txt');
   writeFileSync(file, '');
   const plan = { mode: 'map', tasks: 500, minMs: 30, maxMs: 90, rounds: 1, file, workers: 3 };
-  const client = new Proc(spawn(process.execPath, [MAP_CLIENT, 'alice/friends', JSON.stringify(plan)], { env: world.env('diana'), stdio: ['ignore', 'pipe', 'pipe'] }), 'map client');
+  const client = world.mapClient('diana', plan);
   await client.waitFor('"ready"', { stream: 'stdout' });
   const chaos = startChaos(world, workers);
   await client.waitFor('"summary"', { stream: 'stdout', timeoutMs: 110_000 });

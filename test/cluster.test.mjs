@@ -1,9 +1,8 @@
 // The cluster across real processes on a real (local) DHT: alice hosts alice/friends for bob, carol and diana;
 // bob and carol run workers; diana (and an outsider, eve) use it. Each has their own TSP2P_HOME.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { parentPid, Proc, skipUnlessNetns, World } from './helpers/cluster.mjs';
+import { parentPid, skipUnlessNetns, World } from './helpers/cluster.mjs';
 
 describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns }, () => {
   let world;
@@ -19,7 +18,6 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
   after(() => world?.stop());
 
   const exec = (user, code, extra = []) => world.cli(user, ['exec', '--cluster=alice/friends', ...extra, code]);
-  const script = (user, name, args) => new Proc(spawn(process.execPath, [new URL(`./helpers/${name}`, import.meta.url).pathname, ...args], { env: world.env(user), stdio: ['ignore', 'pipe', 'pipe'] }), name);
 
   test('exec returns the pid of a worker slot process', async () => {
     const r = await exec('diana', 'process.pid');
@@ -77,7 +75,7 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
   });
 
   test('forged and malformed frames are dropped; workers stay up and keep serving', async () => {
-    const proc = script('diana', 'forge-frames.mjs', ['alice/friends', '2']);
+    const proc = world.script('diana', 'forge-frames.mjs', ['alice/friends', '2']);
     assert.equal(await proc.exited, 0, proc.stderr);
     const report = JSON.parse(proc.stdout);
     assert.equal(report.workers, 2);
@@ -103,7 +101,7 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
     const honest = await exec('eve', 'process.pid', ['--wait', '2s']);
     assert.match(honest.stderr, /you are not a member of alice\/friends/);
     // Skipping the client's own checks does not help: every worker refuses her in the handshake.
-    const intruder = script('eve', 'intruder.mjs', ['alice/friends', '4000']);
+    const intruder = world.script('eve', 'intruder.mjs', ['alice/friends', '4000']);
     assert.equal(await intruder.exited, 0, intruder.stderr);
     assert.deepEqual(JSON.parse(intruder.stdout), { connected: 0, ran: false });
     await workers.bob.waitFor('is not on the roster');
@@ -125,7 +123,7 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
   });
 
   test('a task waiting behind a long one is taken back when the other worker goes idle', async () => {
-    const client = script('diana', 'tail-client.mjs', ['alice/friends']);
+    const client = world.script('diana', 'tail-client.mjs', ['alice/friends']);
     assert.equal(await client.exited, 0, client.stderr);
     const [long, , waiting] = JSON.parse(client.stdout);
     // It was sent behind the long task (two in flight per worker), then ran on the other worker, once.

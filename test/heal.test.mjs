@@ -3,14 +3,12 @@
 // frozen in the middle of a long task, and many short maps whose tasks get taken back. Tasks append to a
 // file when they start and end, so the tests count executions, not just results.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Proc, skipUnlessNetns, World } from './helpers/cluster.mjs';
+import { skipUnlessNetns, World } from './helpers/cluster.mjs';
 import { executions } from './helpers/executions.mjs';
 
-const MAP_CLIENT = new URL('./helpers/map-client.mjs', import.meta.url).pathname;
 
 function events(proc) {
   return proc.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -98,16 +96,10 @@ describe('any start order', { skip: skipUnlessNetns }, () => {
 
 describe('failures are noticed fast and tasks run once', { skip: skipUnlessNetns }, () => {
   let world;
-  const workers = {};
-  before(async () => {
-    world = await World.create();
-    await world.startHost(['bob', 'carol', 'diana']);
-    workers.bob = await world.startWorker('bob');
-    workers.carol = await world.startWorker('carol');
-  });
+  let workers;
+  before(async () => ({ world, workers } = await World.friendsWithTwoWorkers()));
   after(() => world?.stop());
-
-  const client = (plan) => new Proc(spawn(process.execPath, [MAP_CLIENT, 'alice/friends', JSON.stringify(plan)], { env: world.env('diana'), stdio: ['ignore', 'pipe', 'pipe'] }), 'map client');
+  const client = (plan) => world.mapClient('diana', plan);
 
   for (const signal of ['SIGKILL', 'SIGSTOP']) {
     test(`${signal} of the worker running a 10 s task: it re-runs elsewhere within 2 s, and runs to completion once`, async () => {
@@ -158,17 +150,10 @@ describe('failures are noticed fast and tasks run once', { skip: skipUnlessNetns
 
 describe('vanished clients, dead workers, dying task processes, prompt exits', { skip: skipUnlessNetns }, () => {
   let world;
-  const workers = {};
-  before(async () => {
-    world = await World.create();
-    await world.startHost(['bob', 'carol', 'diana']);
-    workers.bob = await world.startWorker('bob');
-    workers.carol = await world.startWorker('carol');
-  });
+  let workers;
+  before(async () => ({ world, workers } = await World.friendsWithTwoWorkers()));
   after(() => world?.stop());
-
-  const client = (plan, env = {}) =>
-    new Proc(spawn(process.execPath, [MAP_CLIENT, 'alice/friends', JSON.stringify(plan)], { env: { ...world.env('diana'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] }), 'map client');
+  const client = (plan, env = {}) => world.mapClient('diana', plan, env);
 
   test("a client that vanishes: workers stop its running and queued tasks within 2 s", async () => {
     const file = path.join(world.dir, 'vanish.txt');

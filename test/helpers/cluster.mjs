@@ -99,6 +99,27 @@ export class World {
     return proc;
   }
 
+  /** Starts a script of test/helpers (a member driving the cluster as a library) as `user`. */
+  script(user, name, args, env = {}) {
+    const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
+    const proc = new Proc(spawn(process.execPath, [file, ...args], { env: { ...this.env(user), ...env }, cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] }), name);
+    this.procs.push(proc);
+    return proc;
+  }
+
+  /** A map client (helpers/map-client.mjs) of alice/friends run by `user` with `plan`. */
+  mapClient(user, plan, env = {}) {
+    return this.script(user, 'map-client.mjs', ['alice/friends', JSON.stringify(plan)], env);
+  }
+
+  /** alice hosting alice/friends for bob, carol and diana, and 1-slot workers of bob and carol. */
+  static async friendsWithTwoWorkers() {
+    const world = await World.create();
+    await world.startHost(['bob', 'carol', 'diana']);
+    const workers = { bob: await world.startWorker('bob'), carol: await world.startWorker('carol') };
+    return { world, workers };
+  }
+
   /** Runs `tsp2p ARGS` as `user` to the end. */
   async cli(user, args, { timeoutMs = 60_000 } = {}) {
     const proc = this.spawn(user, args);
