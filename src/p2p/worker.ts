@@ -1,8 +1,10 @@
 /**
  * The worker: takes `task` frames from clients, queues them per client and serves the queues in turn (so
  * clients sharing a worker get fair shares), runs each on a free slot, and streams the slot's reports back.
- * Timeouts and cancels kill only that task's slot process; a client that disconnects takes its tasks along.
- * Every second it tells clients with work here how loaded it is, which doubles as a liveness signal.
+ * Timeouts and cancels kill only that task's slot process; a client that disconnects or falls silent (see
+ * liveness.ts) takes its tasks along, running and queued. A slot process that dies under a task makes it a
+ * lost attempt (`lost`), for its client to run again. Every second it tells clients with work here how
+ * loaded it is.
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
