@@ -17,7 +17,7 @@ export interface Started {
 
 export interface StartOptions {
   env: NodeJS.ProcessEnv;
-  /** Resolves once its stdout matches this. */
+  /** Resolves once what it printed (stdout or stderr) matches this. */
   ready: RegExp;
   /** Names it in errors. */
   label: string;
@@ -50,10 +50,12 @@ export async function startTsp2p(args: string[], options: StartOptions): Promise
       if (!options.ready.test(output)) return;
       clearTimeout(timer);
       child.stdout?.off('data', check);
+      child.stderr?.off('data', check);
       child.off('exit', onExit);
       resolve();
     };
     child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
     child.once('exit', onExit);
   });
   return { process: child, output: () => output };

@@ -263,6 +263,17 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     workerPids.diana = pid;
   });
 
+  test('%p2p worker for a cluster whose host is not up yet starts, says it waits, and serves once the host is up', async () => {
+    const started = await kernel.run('%p2p worker --cluster=alice/hosted-later --slots 1');
+    assert.equal(started.reply.status, 'ok', JSON.stringify(started.outputs));
+    assert.match(started.text(), /worker started; it waits for alice's host \(alice\/hosted-later\) and joins when it is up/);
+    const host = await world.startHost(['diana'], 'alice/hosted-later');
+    const join = await kernel.run('%p2p join alice/hosted-later --wait 10s');
+    assert.match(join.text(), /joined alice\/hosted-later: 1 worker\(s\) \(diana@/);
+    await host.kill();
+    await kernel.run('%p2p join alice/friends');
+  });
+
   test('%p2p leave, then p2p use says how to join again', async () => {
     assert.match((await kernel.run('%p2p leave')).text(), /left alice\/friends/);
     assert.match((await kernel.run('%%p2p\n1')).reply.evalue, /%p2p join/);

@@ -76,9 +76,12 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const args = ['worker', ...(cluster ? [`--cluster=${cluster}`] : []), ...(typeof options.slots === 'number' ? ['--slots', String(options.slots)] : []), ...(options.sandbox ? ['--sandbox'] : [])];
       // Counted before it starts: it may well have connected by the time it says it joined.
       const before = session.cluster?.workers().length ?? 0;
-      const worker = await session.startBackground('worker', args, /worker joined/, cluster ?? 'personal');
-      const joined = worker.output.split('\n').find((l) => /worker joined/.test(l)) ?? 'worker started';
-      say(sink, `${joined.trim()} (pid ${worker.process.pid}; it ends with this kernel)`);
+      // Up once it joined, or once it says it waits for the host (it joins by itself when the host is up).
+      const worker = await session.startBackground('worker', args, /worker joined|waiting for .*'s host/, cluster ?? 'personal');
+      const joined = worker.output.split('\n').find((l) => /worker joined/.test(l));
+      const waiting = /waiting for (.*'s host \([^)]*\))/.exec(worker.output)?.[1];
+      say(sink, `${joined?.trim() ?? `worker started; it waits for ${waiting} and joins when it is up`} (pid ${worker.process.pid}; it ends with this kernel)`);
+      if (!joined) return;
       if (session.cluster) {
         await session.cluster.waitForWorkers(before + 1, 10_000).catch(() => {});
         say(sink, `${session.cluster.label} now has ${session.cluster.workers().length} worker(s)`);
