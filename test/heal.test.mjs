@@ -92,6 +92,14 @@ describe('any start order', { skip: skipUnlessNetns }, () => {
     assert.match(r2.stderr, /alice's host answered, but it hosts another cluster, not alice\/nobody-hosts/);
     await other.kill();
   });
+
+  test('with a host but no worker, exec waits --wait and then says what it found and what is connected', async () => {
+    const host = await world.startHost(['diana'], 'alice/no-workers');
+    const r = await world.cli('diana', ['exec', '--cluster=alice/no-workers', '--wait', '2s', '1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no worker of alice\/no-workers became available within 2 s \(roster from the host; \d+ process\(es\) of the cluster found on the DHT, 1 connected \(alice@\S+ \(host\)\)\): start one with `tsp2p worker --cluster=alice\/no-workers`/);
+    await host.kill();
+  });
 });
 
 describe('failures are noticed fast and tasks run once', { skip: skipUnlessNetns }, () => {

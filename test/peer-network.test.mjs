@@ -23,7 +23,7 @@ before(async () => {
 });
 after(() => testnet?.destroy());
 
-async function until(predicate, what, timeoutMs = 10_000) {
+async function until(predicate, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
@@ -48,17 +48,20 @@ test('a client and a worker dialling each other at once keep one connection, los
       network.on('peer', (peer) => peer.channel.send('cancel', { id: `probe-${round}` }));
       network.on('frame', (_peer, name, frame) => name === 'cancel' && frame.id === `probe-${round}` && (probes[i] += 1));
     });
-    await Promise.all([client.start(), worker.start()]);
-    await until(() => probes[0] === 1 && probes[1] === 1, 'probe frames');
-    // Long enough for a retired connection to end on both sides (a retirement is a round trip).
-    const settle = Date.now() + 1_500;
-    while (Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(closes, [], `round ${round}: a retired connection was taken as the peer leaving`);
-    assert.deepEqual(probes, [1, 1], `round ${round}`);
-    assert.equal(client.peers.length, 1);
-    assert.equal(worker.peers.length, 1);
-    await Promise.all([client.stop(), worker.stop()]);
-    await Promise.all(dhts.map((d) => d.destroy()));
+    try {
+      await Promise.all([client.start(), worker.start()]);
+      await until(() => probes[0] === 1 && probes[1] === 1, `round ${round}: probe frames (got ${probes}; closes: ${closes})`);
+      // Long enough for a retired connection to end on both sides (a retirement is a round trip).
+      const settle = Date.now() + 1_500;
+      while (Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(closes, [], `round ${round}: a retired connection was taken as the peer leaving`);
+      assert.deepEqual(probes, [1, 1], `round ${round}`);
+      assert.equal(client.peers.length, 1);
+      assert.equal(worker.peers.length, 1);
+    } finally {
+      await Promise.all([client.stop(), worker.stop()]);
+      await Promise.all(dhts.map((d) => d.destroy()));
+    }
   }
   process.stderr.write(`# simultaneous dials: ${replaced} connection(s) retired in 12 rounds\n`);
 });
