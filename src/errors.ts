@@ -115,6 +115,10 @@ export class Tsp2pError extends Error {
   static UNSHIPPABLE(name: string, why: string): Tsp2pError {
     return new Tsp2pError('UNSHIPPABLE', `cannot send "${name}" to a worker: ${why}`);
   }
+  static VALUE_TOO_LARGE(bytes: number, limit: number): Tsp2pError {
+    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+    return new Tsp2pError('VALUE_TOO_LARGE', `a value of ${mib(bytes)} or more is over the limit of ${mib(limit)} (--max-value of the process receiving it): send less, or in parts`);
+  }
   static BAD_FRAME(why: string): Tsp2pError {
     return new Tsp2pError('BAD_FRAME', `malformed peer frame: ${why}`);
   }

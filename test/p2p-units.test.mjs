@@ -178,13 +178,31 @@ describe('values on the wire', () => {
     assert.equal(fromWire(wire).u.length, 200_000);
     assert.throws(() => fromWire({ json: meta(199_999), buffers: wire.buffers }), { code: 'BAD_FRAME', message: /inflate/ });
     assert.throws(() => fromWire({ json: meta(200_001), buffers: wire.buffers }), { code: 'BAD_FRAME', message: /inflate/ });
-    assert.throws(() => fromWire({ json: meta(2 ** 40), buffers: wire.buffers }), { code: 'BAD_FRAME', message: /at most/ });
+    assert.throws(() => fromWire({ json: meta(2 ** 40), buffers: wire.buffers }), { code: 'BAD_FRAME', message: /more than 2048:1/ });
     assert.throws(() => fromWire({ json: meta('-1'), buffers: wire.buffers }), { code: 'BAD_FRAME' });
     assert.throws(() => fromWire({ json: wire.json, buffers: [crypto.randomBytes(100)] }), { code: 'BAD_FRAME', message: /inflate/ });
     // A small compressed part that would inflate past what it claims stops there (no decompression bomb).
     const bomb = toWire({ u: new Uint8Array(64 * 1024 * 1024) });
     assert.ok(bomb.buffers[0].byteLength < 100_000);
     assert.throws(() => fromWire({ json: bomb.json.replace(/"z":\d+/, '"z":1000'), buffers: bomb.buffers }), { code: 'BAD_FRAME' });
+  });
+
+  test('a value is capped before anything is inflated: by its size (--max-value) and by its compression ratio', async () => {
+    const { brotliCompressSync, constants } = await import('node:zlib');
+    const MiB = 1024 * 1024;
+    // Over the limit as it arrives (incompressible), or by what its compressed part claims (zeros).
+    assert.throws(() => fromWire(toWire({ u: crypto.randomBytes(3 * MiB) }), 2 * MiB), { code: 'VALUE_TOO_LARGE', message: /3\.0 MiB or more is over the limit of 2\.0 MiB \(--max-value/ });
+    const zeros = toWire({ u: new Uint8Array(3 * MiB) });
+    assert.ok(zeros.buffers[0].byteLength < 10_000);
+    assert.throws(() => fromWire(zeros, 2 * MiB), { code: 'VALUE_TOO_LARGE' });
+    assert.equal(fromWire(zeros, 4 * MiB).u.length, 3 * MiB);
+    // What tsp2p itself sends never passes 2048:1 (quality 0 stops near 1630:1, zeros included) ...
+    assert.equal(fromWire(toWire({ u: new Uint8Array(64 * MiB) })).u.length, 64 * MiB);
+    // ... while a sender compressing harder to make a bomb is refused at the claim, whatever it is.
+    const dense = brotliCompressSync(Buffer.alloc(8 * MiB), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+    assert.ok(8 * MiB / dense.byteLength > 2048, `quality 11 made ${dense.byteLength} bytes`);
+    const bomb = { json: JSON.stringify({ json: { u: { i: 0, t: 'Uint8Array', z: 8 * MiB } }, meta: { values: { u: [['custom', 'tsp2p-binary']] } } }), buffers: [dense] };
+    assert.throws(() => fromWire(bomb), { code: 'BAD_FRAME', message: /more than 2048:1/ });
   });
 });
 

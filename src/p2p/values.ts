@@ -14,8 +14,14 @@ import { messageOf, Tsp2pError } from '../errors.js';
 
 /** Binary values from this size up are worth trying to compress. */
 const COMPRESS_MIN_BYTES = 32 * 1024;
-/** What a value's compressed buffers may inflate to, together (a frame may carry at most 512 MiB too). */
-const MAX_INFLATED_BYTES = 512 * 1024 * 1024;
+/** The largest value a process takes unless told otherwise (`--max-value`): a task's inputs, a result, an emit. */
+export const DEFAULT_MAX_VALUE_BYTES = 256 * 1024 * 1024;
+/**
+ * How much a compressed part may claim to inflate, per compressed byte. Brotli at the quality tsp2p uses
+ * (0) tops out near 1,630:1, even on zeros: no honest sender comes close, while without a cap 841 bytes
+ * could claim 512 MiB and make the receiver allocate it.
+ */
+const MAX_INFLATION_RATIO = 2_048;
 
 export interface WireValue {
   json: string;
@@ -50,7 +56,9 @@ function typeOf(value: ArrayBufferView | ArrayBuffer): ViewType {
 // serialize/deserialize run synchronously, so the buffer list of the call in progress can live here.
 let outgoing: Buffer[] = [];
 let incoming: Buffer[] = [];
-let inflated = 0;
+/** Bytes of the value being read so far (JSON, raw parts, and what compressed parts claim), and its cap. */
+let received = 0;
+let maxBytes = DEFAULT_MAX_VALUE_BYTES;
 
 /** The bytes to send for `bytes`, and their length before compression when they are compressed. */
 function packed(bytes: Buffer): { data: Buffer; z?: number } {
@@ -64,10 +72,12 @@ function unpacked(i: number, z: unknown): Buffer {
   const bytes = incoming[i];
   if (!bytes) throw Tsp2pError.BAD_FRAME(`binary value ${i} is missing`);
   if (z === undefined) return bytes;
-  if (!Number.isSafeInteger(z) || (z as number) < 0 || inflated + (z as number) > MAX_INFLATED_BYTES) {
-    throw Tsp2pError.BAD_FRAME(`binary value ${i} claims ${String(z)} bytes uncompressed (at most ${MAX_INFLATED_BYTES} in all)`);
+  if (!Number.isSafeInteger(z) || (z as number) < 0 || (z as number) > Math.max(COMPRESS_MIN_BYTES, bytes.byteLength * MAX_INFLATION_RATIO)) {
+    throw Tsp2pError.BAD_FRAME(`binary value ${i} claims ${String(z)} bytes from ${bytes.byteLength} compressed (more than ${MAX_INFLATION_RATIO}:1)`);
   }
-  inflated += z as number;
+  // Counted before inflating: memory is only spent on what fits.
+  received += (z as number) - bytes.byteLength;
+  if (received > maxBytes) throw Tsp2pError.VALUE_TOO_LARGE(received, maxBytes);
   let data: Buffer;
   try {
     data = brotliDecompressSync(bytes, { maxOutputLength: Math.max(1, z as number) });
@@ -128,7 +138,18 @@ export function toWire(value: unknown): WireValue {
   }
 }
 
-export function fromWire(wire: WireValue): unknown {
+/** The size of a value as it travels (its JSON and its parts, compressed as they are). */
+export function wireSize(wire: WireValue): number {
+  return Buffer.byteLength(wire.json) + wire.buffers.reduce((n, b) => n + b.byteLength, 0);
+}
+
+/**
+ * Rebuilds a value. One larger than `limit` bytes (counting what its compressed parts would inflate to,
+ * before inflating any) is a VALUE_TOO_LARGE error, and costs no more memory than it arrived in.
+ */
+export function fromWire(wire: WireValue, limit = DEFAULT_MAX_VALUE_BYTES): unknown {
+  const size = wireSize(wire);
+  if (size > limit) throw Tsp2pError.VALUE_TOO_LARGE(size, limit);
   // Without "meta" there is nothing for superjson to restore: plain JSON.
   if (!wire.json.includes('"meta"')) {
     try {
@@ -139,7 +160,8 @@ export function fromWire(wire: WireValue): unknown {
     }
   }
   incoming = wire.buffers;
-  inflated = 0;
+  received = size;
+  maxBytes = limit;
   try {
     return serializer.parse(wire.json);
   } catch (err) {
