@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Tsp2pError } from './errors.js';
 
-export type OptionType = 'string' | 'number' | 'boolean' | 'duration' | 'list';
+export type OptionType = 'string' | 'number' | 'boolean' | 'duration' | 'size' | 'list';
 
 export interface OptionSpec {
   name: string;
@@ -48,6 +48,14 @@ export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) throw Tsp2pError.USAGE(`"${text}" is not a duration: use e.g. 500ms, 30s, 2m, 1h or 14d`);
   const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** `512K`, `256M`, `1G`, `1.5G`, or a bare number of MiB → bytes. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMG])?i?B?$/i.exec(text.trim());
+  if (!match) throw Tsp2pError.USAGE(`"${text}" is not a size: use e.g. 512K, 256M or 1G`);
+  const factor = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(match[2] ?? 'M').toUpperCase() as 'K' | 'M' | 'G'];
   return Math.round(Number(match[1]) * factor);
 }
 
@@ -114,8 +122,9 @@ function convert(spec: OptionSpec, raw: string | boolean): OptionValue {
       return n;
     }
     case 'duration':
+    case 'size':
       try {
-        return parseDuration(text);
+        return spec.type === 'size' ? parseSize(text) : parseDuration(text);
       } catch (err) {
         throw Tsp2pError.USAGE(`--${spec.name}: ${err instanceof Error ? err.message : String(err)}`);
       }

@@ -1,7 +1,7 @@
 // Unit tests of the declared-options parser shared by the CLI and the magics.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { helpText, parseCommand, parseDuration, splitArgs } from '../dist/options.js';
+import { helpText, parseCommand, parseDuration, parseSize, splitArgs } from '../dist/options.js';
 
 const spec = {
   name: '%%p2p',
@@ -23,6 +23,15 @@ test('durations in ms, s, m, h, d or bare seconds', () => {
   assert.equal(parseDuration('14d'), 14 * 86_400_000);
   assert.equal(parseDuration('1.5'), 1500);
   assert.throws(() => parseDuration('soon'), { code: 'USAGE', message: /not a duration/ });
+});
+
+test('sizes in K, M, G (KiB, MiB, GiB) or bare MiB', () => {
+  assert.equal(parseSize('512K'), 512 * 1024);
+  assert.equal(parseSize('256M'), 256 * 1024 ** 2);
+  assert.equal(parseSize('1G'), 1024 ** 3);
+  assert.equal(parseSize('1.5GiB'), 1.5 * 1024 ** 3);
+  assert.equal(parseSize('64'), 64 * 1024 ** 2);
+  assert.throws(() => parseSize('lots'), { code: 'USAGE', message: /not a size/ });
 });
 
 test('argument lines split like a shell: quotes group, backslash escapes', () => {

@@ -59,6 +59,7 @@ export const workerCommand: Command = {
       clusterOption,
       { name: 'slots', type: 'number', placeholder: 'N', description: 'tasks at once (default: the number of cores)' },
       { name: 'sandbox', type: 'boolean', description: "run tasks under Node's permission model (no file writes, processes or threads); see SECURITY.md" },
+      { name: 'max-value', type: 'size', placeholder: 'SIZE', env: 'TSP2P_MAX_VALUE', description: "the largest task inputs taken, e.g. 64M or 1G (default 256M); a larger task is refused, saying so" },
       bootstrapOption,
     ],
   },
@@ -73,7 +74,15 @@ export const workerCommand: Command = {
     const stopWaiting = () => abort.abort();
     process.once('SIGINT', stopWaiting);
     process.once('SIGTERM', stopWaiting);
-    const worker = await startWorker({ cluster: str(options.cluster), bootstrap: str(options.bootstrap), slots, sandbox: options.sandbox === true, wait: { onWait: line.update, signal: abort.signal } }).finally(() => {
+    const maxValue = typeof options['max-value'] === 'number' ? options['max-value'] : undefined;
+    const worker = await startWorker({
+      cluster: str(options.cluster),
+      bootstrap: str(options.bootstrap),
+      slots,
+      sandbox: options.sandbox === true,
+      wait: { onWait: line.update, signal: abort.signal },
+      ...(maxValue ? { maxValueBytes: maxValue } : {}),
+    }).finally(() => {
       line.done();
       process.off('SIGINT', stopWaiting);
       process.off('SIGTERM', stopWaiting);

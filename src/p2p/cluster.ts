@@ -24,6 +24,8 @@ export interface JoinOptions {
   wait?: RosterWait;
   /** How long a task waits for a worker to exist before failing with NO_WORKERS (default 30 s). */
   noWorkerTimeoutMs?: number;
+  /** The largest result or emit taken from a worker (default 256 MiB); a larger one fails its task. */
+  maxValueBytes?: number;
 }
 
 /** Slots of the connected workers, and how many are busy (as the workers last said, with ours). */
@@ -41,12 +43,19 @@ export class Cluster {
     readonly node: ClusterNode,
     options: JoinOptions,
   ) {
-    this.#scheduler = new Scheduler(node.network);
+    this.#scheduler = new Scheduler(node.network, options.maxValueBytes);
     this.#noWorkerTimeoutMs = options.noWorkerTimeoutMs ?? 30_000;
   }
 
   static async join(options: JoinOptions = {}): Promise<Cluster> {
-    const node = await openNode({ cluster: options.cluster, bootstrap: options.bootstrap, invite: options.invite, roles: ROLE.client, ...(options.wait ? { wait: options.wait } : {}) });
+    const node = await openNode({
+      cluster: options.cluster,
+      bootstrap: options.bootstrap,
+      invite: options.invite,
+      roles: ROLE.client,
+      ...(options.wait ? { wait: options.wait } : {}),
+      ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
+    });
     return new Cluster(node, options);
   }
 
@@ -161,7 +170,18 @@ export interface WorkerProcess {
 }
 
 /** Joins as a worker with `slots` slot processes (what `tsp2p worker` runs). */
-export async function startWorker(options: { cluster?: string | undefined; bootstrap?: string | undefined; slots: number; sandbox?: boolean; cwd?: string; wait?: RosterWait }): Promise<WorkerProcess> {
+export interface WorkerStartOptions {
+  cluster?: string | undefined;
+  bootstrap?: string | undefined;
+  slots: number;
+  sandbox?: boolean;
+  cwd?: string;
+  wait?: RosterWait;
+  /** The largest task inputs taken (default 256 MiB); a larger task is refused with a clear error. */
+  maxValueBytes?: number;
+}
+
+export async function startWorker(options: WorkerStartOptions): Promise<WorkerProcess> {
   let worker: WorkerService | null = null;
   const node = await openNode({
     cluster: options.cluster,
@@ -169,8 +189,15 @@ export async function startWorker(options: { cluster?: string | undefined; boots
     roles: ROLE.worker,
     slots: options.slots,
     ...(options.wait ? { wait: options.wait } : {}),
+    ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
     setup: (network) => {
-      worker = new WorkerService({ network, slots: options.slots, sandbox: options.sandbox === true, ...(options.cwd ? { cwd: options.cwd } : {}) });
+      worker = new WorkerService({
+        network,
+        slots: options.slots,
+        sandbox: options.sandbox === true,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
+      });
     },
   });
   if (!worker) throw new Error('worker was not set up');

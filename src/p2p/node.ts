@@ -52,6 +52,8 @@ export interface NodeOptions {
   invite?: string | undefined;
   /** Waiting for the host when no roster is at hand (default: until it answers). */
   wait?: RosterWait;
+  /** The largest value taken from a peer (default 256 MiB). */
+  maxValueBytes?: number;
   /** Called with the network before it starts, so listeners miss no early peer or frame. */
   setup?: (network: PeerNetwork) => void;
 }
@@ -99,7 +101,15 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
     const { roster, source: rosterSource } = invited ? { roster: invited, source: 'from the invite' } : await obtainRoster(dht, identity, ref, options.wait);
     if (isExpired(roster)) throw Tsp2pError.BAD_ROSTER(`the roster of ${ref.label} expired: ask its host to run \`tsp2p host\` again`);
     if (!isMember(roster, identity.keyPair.publicKey)) throw Tsp2pError.NOT_A_MEMBER(ref.label);
-    const network = new PeerNetwork({ dht, identity, roster, roles: options.roles, ...(options.slots ? { slots: options.slots } : {}), onRoster: storeRoster });
+    const network = new PeerNetwork({
+      dht,
+      identity,
+      roster,
+      roles: options.roles,
+      ...(options.slots ? { slots: options.slots } : {}),
+      ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
+      onRoster: storeRoster,
+    });
     options.setup?.(network);
     await network.start();
     // A newer roster may wait at the host (new members, a new secret): adopt it when the host answers.

@@ -29,7 +29,7 @@ import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
 import { Liveness } from './liveness.js';
 import { shortKey } from './keys.js';
-import { PeerChannel, ROLE, type Frame, type FrameName, type Hello } from './protocol.js';
+import { frameIdOf, PeerChannel, ROLE, type Frame, type FrameName, type Hello } from './protocol.js';
 import { certificateKeyOf, clusterId, isExpired, isMember, isNewer, openRoster, topicOf, type OpenedRoster } from './roster.js';
 
 const log = createLogger('network');
@@ -69,6 +69,8 @@ export interface NetworkOptions {
   onRoster?: (roster: OpenedRoster) => void;
   /** Rosters with earlier secrets whose topics to visit for a while (a host that just changed secret). */
   previous?: OpenedRoster[];
+  /** The largest value this process takes from a peer (`--max-value`); larger frames are dropped as they come. */
+  maxValueBytes?: number;
 }
 
 interface NetworkEvents {
@@ -77,6 +79,8 @@ interface NetworkEvents {
   close: [Peer];
   /** A second connection with the peer opened; one was kept and the other retired (nothing is lost). */
   replaced: [Peer];
+  /** The peer sent a frame larger than this process takes (dropped); `id` when the frame starts with one. */
+  oversize: [Peer, FrameName, string | null, number];
   frame: [Peer, FrameName, Frame<FrameName>];
   roster: [OpenedRoster];
   revoked: [OpenedRoster];
@@ -299,8 +303,12 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
           else this.emit('frame', peer, name, frame as Frame<FrameName>);
         },
         onclose: () => socket.destroy(),
+        onoversize: (name, head, size) => {
+          if (peer && this.#peers.get(id) === peer) this.emit('oversize', peer, name, frameIdOf(head), size);
+        },
       },
       this.#label(session),
+      this.options.maxValueBytes,
     );
     socket.once('close', () => {
       // Only the peer's current connection closing means the peer is gone.

@@ -10,6 +10,7 @@ import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { bytes, c, decode, encode, struct, type Encoder, type StructOf } from './codec.js';
+import { DEFAULT_MAX_VALUE_BYTES } from './values.js';
 
 const log = createLogger('protocol');
 export const PROTOCOL = 'tsp2p/2';
@@ -62,14 +63,26 @@ export type FrameHandler = <N extends FrameName>(name: N, frame: Frame<N>) => vo
 
 const FRAME_NAMES = Object.keys(FRAMES) as FrameName[];
 const PART = FRAME_NAMES.indexOf('part');
-/** Frames larger than this travel as parts; reassembled frames may not exceed MAX_FRAME. */
+/** Frames larger than this travel as parts. */
 export const PART_SIZE = 1024 * 1024;
-const MAX_FRAME = 512 * 1024 * 1024;
+/** Room in a frame beside its value (a task's code, ids): a frame may be this much larger than --max-value. */
+const FRAME_OVERHEAD = 1024 * 1024;
+
+/** The id at the start of a frame (task, result, emit… all begin with it), read from its first bytes. */
+export function frameIdOf(head: Uint8Array): string | null {
+  try {
+    return c.string.decode(c.state(0, head.byteLength, head));
+  } catch {
+    return null;
+  }
+}
 
 export interface PeerChannelEvents {
   onopen(remote: Hello): void;
   onframe: FrameHandler;
   onclose(): void;
+  /** A frame larger than allowed was dropped as its parts came (`head`: its first part, to tell which). */
+  onoversize?(name: FrameName, head: Buffer, bytes: number): void;
 }
 
 /** A connection's tsp2p channel: typed sends, validated receives. */
@@ -77,13 +90,20 @@ export class PeerChannel {
   readonly #channel: Channel;
   readonly #messages: Message<Uint8Array>[];
   readonly #label: string;
-  /** Parts of the large frame being received (parts of one frame arrive back to back). */
+  /** Parts of the large frame being received (parts of one frame arrive back to back): at most one. */
   #parts: { type: number; chunks: Buffer[]; size: number } | null = null;
+  /** The rest of a frame that grew past the limit is dropped as it comes, up to its last part. */
+  #discarding = false;
+  readonly #maxFrame: number;
+  readonly #events: PeerChannelEvents;
   /** When the peer was last heard from (Date.now()): any message counts, parts of a large frame included. */
   lastHeard = Date.now();
 
-  constructor(socket: Duplex, hello: Hello, events: PeerChannelEvents, label: string) {
+  /** `maxValueBytes`: the largest value this side takes; a frame being reassembled never holds more. */
+  constructor(socket: Duplex, hello: Hello, events: PeerChannelEvents, label: string, maxValueBytes = DEFAULT_MAX_VALUE_BYTES) {
     this.#label = label;
+    this.#events = events;
+    this.#maxFrame = maxValueBytes + FRAME_OVERHEAD;
     const mux = Protomux.from(socket);
     for (const older of OLDER_PROTOCOLS) {
       mux.pair({ protocol: older }, () => {
@@ -131,12 +151,19 @@ export class PeerChannel {
       log.warn(`${this.#label}: dropped a malformed frame: ${messageOf(err)}`);
       return;
     }
+    if (this.#discarding) {
+      this.#discarding = !part.last;
+      return;
+    }
     const current = this.#parts && this.#parts.type === part.type ? this.#parts : { type: part.type, chunks: [], size: 0 };
     current.chunks.push(part.data);
     current.size += part.data.length;
-    if (current.size > MAX_FRAME) {
+    if (current.size > this.#maxFrame) {
       this.#parts = null;
-      log.warn(`${this.#label}: dropped a frame larger than ${MAX_FRAME} bytes`);
+      this.#discarding = !part.last;
+      const name = FRAME_NAMES[part.type] as FrameName;
+      log.warn(`${this.#label}: dropped a ${name} frame larger than ${this.#maxFrame} bytes`);
+      this.#events.onoversize?.(name, current.chunks[0] as Buffer, current.size);
       return;
     }
     this.#parts = part.last ? null : current;

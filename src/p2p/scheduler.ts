@@ -13,7 +13,7 @@ import type { Peer, PeerNetwork } from './peer-network.js';
 import { ROLE, type Frame, type FrameName } from './protocol.js';
 import { RemoteError } from './remote-error.js';
 import { TaskHandle, type DisplayEvent, type TaskSpec, type WorkerInfo } from './task-handle.js';
-import { fromWire, toWire, type WireValue } from './values.js';
+import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire, type WireValue } from './values.js';
 
 const log = createLogger('scheduler');
 /** Tasks in flight per worker slot for short tasks: one running, one waiting in the slot, one on its way. */
@@ -62,14 +62,29 @@ export class Scheduler {
   #tasks = new Map<string, Entry>();
   #listeners: (() => void)[] = [];
 
-  constructor(private readonly network: PeerNetwork) {
+  /** `maxValueBytes`: the largest result or emit taken from a worker. */
+  constructor(
+    private readonly network: PeerNetwork,
+    private readonly maxValueBytes = DEFAULT_MAX_VALUE_BYTES,
+  ) {
     const onPeer = (peer: Peer) => this.#addWorker(peer);
     const onClose = (peer: Peer) => this.#removeWorker(peer.id, 'its connection closed');
     const onFrame = (peer: Peer, name: FrameName, frame: Frame<FrameName>) => this.#frame(peer, name, frame);
+    // A result or emit too large to take, dropped as it came: the task fails, saying so.
+    const onOversize = (peer: Peer, _name: FrameName, id: string | null, size: number) => {
+      const entry = id === null ? undefined : this.#tasks.get(id);
+      if (entry && entry.worker?.peer.id === peer.id) this.abort(entry.handle, Tsp2pError.VALUE_TOO_LARGE(size, this.maxValueBytes), 'failed');
+    };
     network.on('peer', onPeer);
     network.on('close', onClose);
     network.on('frame', onFrame);
-    this.#listeners.push(() => network.off('peer', onPeer), () => network.off('close', onClose), () => network.off('frame', onFrame));
+    network.on('oversize', onOversize);
+    this.#listeners.push(
+      () => network.off('peer', onPeer),
+      () => network.off('close', onClose),
+      () => network.off('frame', onFrame),
+      () => network.off('oversize', onOversize),
+    );
     for (const peer of network.peers) this.#addWorker(peer);
   }
 
@@ -252,8 +267,15 @@ export class Scheduler {
         }
         break;
       case 'emit': {
-        const f = frame as Frame<'emit'>;
-        handle.emit('emit', fromWire(f));
+        let data: unknown;
+        try {
+          data = fromWire(frame as Frame<'emit'>, this.maxValueBytes);
+        } catch (err) {
+          // Nothing the task emits may cost more than a result may: it ends, saying why.
+          this.abort(handle, err instanceof Error ? err : new Error(String(err)), 'failed');
+          break;
+        }
+        handle.emit('emit', data);
         break;
       }
       case 'result': {
@@ -262,7 +284,7 @@ export class Scheduler {
         worker.taskMs = worker.taskMs === null ? f.ms : 0.7 * worker.taskMs + 0.3 * f.ms;
         this.#settle(entry, () => {
           try {
-            handle.resolve(fromWire(f));
+            handle.resolve(fromWire(f, this.maxValueBytes));
           } catch (err) {
             handle.reject(err instanceof Error ? err : new Error(String(err)));
           }

@@ -13,7 +13,7 @@ import { inspectValue } from '../engine/mime.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { HOST_REALM, rehome } from './realm.js';
 import { clearTimers, declarationConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
-import { fromWire, toWire } from './values.js';
+import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire } from './values.js';
 
 const send = (report: ChildReport) => process.send?.(report);
 /** What the pipe to the worker takes at once (its buffer holds ~200 KiB): a message this small is out on send. */
@@ -29,6 +29,8 @@ function sendLast(report: ChildReport): Promise<void> | void {
   return new Promise<void>((resolve) => (process.send ? process.send(report, () => resolve()) : resolve()));
 }
 const workerName = `${process.env.TSP2P_WORKER_USER ?? 'worker'}@${hostname()}`;
+/** The worker's --max-value: inputs that would inflate past it are refused before they take the memory. */
+const maxValue = Number(process.env.TSP2P_SLOT_MAX_VALUE) || DEFAULT_MAX_VALUE_BYTES;
 let current: string | null = null;
 
 captureProcessOutput((name, text) => {
@@ -114,7 +116,7 @@ async function run(task: ChildRun): Promise<void> {
   spare = null;
   current = task.id;
   try {
-    const received = (fromWire({ json: task.json, buffers: task.buffers }) ?? {}) as Record<string, unknown>;
+    const received = (fromWire({ json: task.json, buffers: task.buffers }, maxValue) ?? {}) as Record<string, unknown>;
     if (needsPlainContext(prepared, Object.keys(received))) {
       spare = prepared; // unused: the next task's
       prepared = prepare(false);

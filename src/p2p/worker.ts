@@ -8,12 +8,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
 import type { Frame, FrameName } from './protocol.js';
 import { Slot, SLOT_DEPTH } from './slot.js';
 import { SlotReaper } from './slot-reaper.js';
 import type { ChildReport } from './task-messages.js';
+import { DEFAULT_MAX_VALUE_BYTES, wireSize } from './values.js';
 
 const log = createLogger('worker');
 
@@ -28,6 +30,8 @@ export interface WorkerOptions {
   slots: number;
   cwd?: string;
   sandbox?: boolean;
+  /** The largest task inputs taken (`--max-value`; the network drops larger frames as they come). */
+  maxValueBytes?: number;
 }
 
 interface Task {
@@ -56,13 +60,16 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #running = new Map<string, Running>();
   #heartbeat: NodeJS.Timeout | null = null;
   #closed = false;
+  readonly #maxValue: number;
   /** Ends our slot processes if this process dies (see slot-reaper.ts). */
   readonly #reaper = new SlotReaper();
 
   constructor(private readonly options: WorkerOptions) {
     super();
     this.name = `${options.network.identity.name}@${hostname()}`;
-    const env = { ...process.env, TSP2P_WORKER_USER: options.network.identity.name };
+    this.#maxValue = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    // The slot process inflates the inputs: it holds them to the same limit.
+    const env = { ...process.env, TSP2P_WORKER_USER: options.network.identity.name, TSP2P_SLOT_MAX_VALUE: `${this.#maxValue}` };
     const onProcess = (pid: number, alive: boolean) => this.#reaper.track(pid, alive);
     this.slots = Array.from({ length: options.slots }, (_, index) => {
       const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env, onProcess });
@@ -76,6 +83,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     const network = options.network;
     network.on('frame', (peer, name, frame) => this.#frame(peer, name, frame));
     network.on('close', (peer) => this.#dropPeer(peer));
+    network.on('oversize', (peer, name, id, size) => name === 'task' && id !== null && this.#refuse(peer, id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue)));
     network.on('peer', (peer) => peer.channel.send('load', this.load));
     this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
     this.#heartbeat.unref();
@@ -102,9 +110,17 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     else if (name === 'withdraw') this.#withdraw(peer, (frame as Frame<'withdraw'>).id);
   }
 
+  /** Answers a task with an error before it runs (its frame or its inputs were more than this worker takes). */
+  #refuse(peer: Peer, id: string, error: Tsp2pError): void {
+    log.info(`refused a task from ${peer.hello.user}: ${error.message}`);
+    peer.channel.send('error', { id, json: JSON.stringify({ ename: error.code, evalue: `the task's inputs: ${error.message}`, stack: '', worker: this.name }) });
+  }
+
   #enqueue(peer: Peer, frame: Frame<'task'>): void {
     const key = this.#key(peer, frame.id);
     if (this.#closed || this.#running.has(key) || this.#queues.get(peer.id)?.some((t) => t.key === key)) return;
+    const size = wireSize(frame);
+    if (size > this.#maxValue) return this.#refuse(peer, frame.id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue));
     const queue = this.#queues.get(peer.id) ?? [];
     if (queue.length === 0) this.#turn.push(peer.id);
     queue.push({ key, peer, frame });

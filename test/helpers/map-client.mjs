@@ -3,6 +3,7 @@
 //   node map-client.mjs CLUSTER JSON
 // JSON: { mode: 'map', tasks, minMs, maxMs, rounds, file, workers, maxAttempts }   (maps of busy tasks)
 //       { mode: 'long', ms, file, workers, tasks }                                  (long tasks, default one)
+//       { mode: 'one', code, worker, workers }  (one task on that worker, then one on another)
 //       { mode: 'watch', workers }              (says each change of workers(), until killed)
 //       { mode: 'close', workers }              (runs a task, closes, and lists what keeps the process alive)
 // Each task appends "start I" to `file` when it begins and "end I" when it ends, so the test counts
@@ -37,7 +38,18 @@ function task(index, ms) {
   return handle;
 }
 
-if (plan.mode === 'watch') {
+if (plan.mode === 'one') {
+  // One task on a given worker, then one anywhere else; reports the first one's error and the peak RSS.
+  let error = null;
+  try {
+    await c.run({ code: plan.code, worker: plan.worker });
+  } catch (err) {
+    error = err.message;
+  }
+  const honest = c.workers().find((w) => w.user !== plan.worker);
+  const after = honest ? await c.run({ code: '6 * 7', worker: honest.id }) : null;
+  say({ event: 'one', error, after, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) });
+} else if (plan.mode === 'watch') {
   let last = '';
   setInterval(() => {
     const ids = c.workers().map((w) => w.id).sort();
