@@ -108,7 +108,7 @@ export class Tsp2pError extends Error {
     const signals = [...new Set(deaths.map((c) => /SIG[A-Z]+/.exec(c)?.[0] ?? c.replace('its process ', '')))];
     const hint = signals.includes('SIGKILL') ? ': out of memory?' : '';
     if (deaths.length === causes.length) {
-      return new Tsp2pError('TASK_PROCESS_DIED', `the task was given up: its process died ${attempts} times (${signals.join(', ')}${hint})`);
+      return new Tsp2pError('TASK_PROCESS_DIED', `the task was given up: its process died ${deaths.length} times while its worker ran on (${signals.join(', ')}${hint})`);
     }
     return new Tsp2pError('WORKER_LOST', `the task was given up after ${attempts} attempts: ${[...new Set(causes)].join('; ')}`);
   }

@@ -1,5 +1,6 @@
-// Memory stays bounded whatever a member sends: decompression bombs as a task's inputs, a frame's parts
-// that never end, and a bomb as a result to a client. Everyone else is unaffected. Bounds stated here:
+// Memory (and logs) stay bounded whatever a member sends: decompression bombs as a task's inputs, a frame's
+// parts that never end, a flood of malformed frames, and a bomb as a result to a client. Everyone else is
+// unaffected. Bounds stated here:
 // a worker with --max-value 32M peaks below 200 MB (process) and its slot below 150 MB; a client peaks
 // below 200 MB. Without the caps, the issue measured 1.1 GB for the slot and 1,139 MiB for the client.
 import assert from 'node:assert/strict';
@@ -58,6 +59,19 @@ describe('a member cannot exhaust anyone\'s memory', { skip: skipUnlessNetns }, 
     await worker.waitFor(/dropped a task frame larger than/);
     process.stderr.write(`# after 80 MiB of unfinished parts: worker peak ${peakMb(worker.pid).toFixed(0)} MB\n`);
     assert.ok(peakMb(worker.pid) < 200, `the worker peaked at ${peakMb(worker.pid)} MB`);
+  });
+
+  test('10,000 malformed frames cost the worker a few log lines (and a count), not one each', async () => {
+    const before = worker.stderr.split('\n').length;
+    const mallory = world.script('mallory', 'hostile-member.mjs', ['alice/friends', 'garbage', '10000']);
+    assert.equal(await mallory.exited, 0, mallory.output);
+    assert.equal(lines(mallory).at(-1).value, 42);
+    // Mallory's process ended: the count of what was not said comes with the connection's close.
+    await worker.waitFor(/dropped \d+ more malformed or oversized frames \(\d+ from this peer in all\)/);
+    const said = worker.stderr.split('\n').slice(before - 1).filter((l) => /dropped/.test(l));
+    process.stderr.write(`# 10,000 malformed frames: ${said.length} log lines\n`);
+    assert.ok(said.length <= 6, said.join('\n'));
+    assert.match(said.join('\n'), /\(10000 from this peer in all\)/);
   });
 
   test('a bomb as a result fails that task only; the client stays small', async () => {

@@ -27,6 +27,17 @@ function freshHome() {
 describe('identity and friends', () => {
   beforeEach(freshHome);
 
+  test('an existing home that others could read is made private (0700)', async () => {
+    const { chmodSync, mkdirSync } = await import('node:fs');
+    process.env.TSP2P_HOME = path.join(mkdtempSync(path.join(tmpdir(), 'tsp2p-unit-')), 'home');
+    mkdirSync(process.env.TSP2P_HOME, { mode: 0o755 });
+    chmodSync(process.env.TSP2P_HOME, 0o755);
+    const { stdout, stderr } = await execFileAsync(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, 'id', '--json'], { env: process.env });
+    assert.ok(JSON.parse(stdout).key);
+    assert.equal(statSync(process.env.TSP2P_HOME).mode & 0o777, 0o700);
+    assert.match(stderr, /made .* private \(mode 700; it was 755\)/);
+  });
+
   test('a key pair is made on first use, kept in a 0600 file, and stable', () => {
     const me = loadIdentity();
     assert.equal(me.key.length, 52);

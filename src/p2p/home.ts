@@ -2,9 +2,13 @@
  * Where a user's tsp2p state lives: $TSP2P_HOME, default ~/.tsp2p (mode 0700). Files holding secrets (the
  * key pair, cluster rosters with their topic secret, hosted clusters) are written atomically with mode 0600.
  */
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { Tsp2pError } from '../errors.js';
+import { createLogger } from '../log.js';
+
+const log = createLogger('home');
 
 export function homeDir(): string {
   return path.resolve(process.env.TSP2P_HOME ?? path.join(homedir(), '.tsp2p'));
@@ -14,7 +18,31 @@ export function homePath(...parts: string[]): string {
   return path.join(homeDir(), ...parts);
 }
 
+let homeChecked = false;
+
+/**
+ * The home holds your secret key and rosters with topic secrets: others may not even list it. One made
+ * by tsp2p is 0700; one that already existed with looser modes (made by hand, or by an older tsp2p) is
+ * made 0700, and one that is not yours to change is refused with what to do.
+ */
+export function secureHome(): void {
+  if (homeChecked) return;
+  const home = homeDir();
+  if (!existsSync(home)) mkdirSync(home, { recursive: true, mode: 0o700 });
+  const mode = statSync(home).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    try {
+      chmodSync(home, 0o700);
+    } catch (err) {
+      throw new Tsp2pError('INSECURE_HOME', `${home} is readable by others (mode ${mode.toString(8)}) and could not be made private (${(err as Error).message}): run \`chmod 700 ${home}\` as its owner, or set TSP2P_HOME to a directory of yours`);
+    }
+    log.info(`made ${home} private (mode 700; it was ${mode.toString(8)})`);
+  }
+  homeChecked = true;
+}
+
 function ensureDir(dir: string): void {
+  secureHome();
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 }
 

@@ -2,7 +2,7 @@
 import crypto, { type KeyPair } from 'hypercore-crypto';
 import { userInfo } from 'node:os';
 import { Tsp2pError } from '../errors.js';
-import { createPrivateFileOnce, homePath, readJson, writePrivateJson } from './home.js';
+import { createPrivateFileOnce, homePath, readJson, secureHome, writePrivateJson } from './home.js';
 import { decodeKey, encodeKey } from './keys.js';
 
 export interface Identity {
@@ -43,6 +43,7 @@ export function identityFile(): string {
  * processes started together on a fresh home (a worker and a notebook, say) all end up with the same key.
  */
 export function loadIdentity(): Identity {
+  secureHome();
   const file = identityFile();
   const stored = readJson<IdentityFile>(file);
   if (!stored) {

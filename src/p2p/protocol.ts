@@ -65,6 +65,8 @@ const FRAME_NAMES = Object.keys(FRAMES) as FrameName[];
 const PART = FRAME_NAMES.indexOf('part');
 /** Frames larger than this travel as parts. */
 export const PART_SIZE = 1024 * 1024;
+const DROPS_SAID = 3;
+const DROPS_SUMMARY_MS = 10_000;
 /** Room in a frame beside its value (a task's code, ids): a frame may be this much larger than --max-value. */
 const FRAME_OVERHEAD = 1024 * 1024;
 
@@ -96,6 +98,8 @@ export class PeerChannel {
   #discarding = false;
   readonly #maxFrame: number;
   readonly #events: PeerChannelEvents;
+  /** Frames dropped from this peer: the first few are said, the rest counted and summed up now and then. */
+  #drops = { total: 0, unsaid: 0, saidAt: 0 };
   /** When the peer was last heard from (Date.now()): any message counts, parts of a large frame included. */
   lastHeard = Date.now();
 
@@ -126,7 +130,10 @@ export class PeerChannel {
         }
         events.onopen(remote);
       },
-      onclose: () => events.onclose(),
+      onclose: () => {
+        this.#sayDrops();
+        events.onclose();
+      },
     });
     this.#messages = FRAME_NAMES.map((name) =>
       this.#channel.addMessage({
@@ -141,6 +148,30 @@ export class PeerChannel {
     this.#channel.open(encode(helloEncoding, hello));
   }
 
+  /**
+   * Says that a frame was dropped: the first DROPS_SAID in full, then a count every DROPS_SUMMARY_MS (and
+   * when the connection closes), so a peer sending garbage costs a few log lines, not one per frame.
+   */
+  #dropped(what: string): void {
+    const drops = this.#drops;
+    drops.total += 1;
+    if (drops.total <= DROPS_SAID) {
+      log.warn(`${this.#label}: dropped ${what}${drops.total === DROPS_SAID ? ' (further drops are counted)' : ''}`);
+      drops.saidAt = Date.now();
+      return;
+    }
+    drops.unsaid += 1;
+    if (Date.now() - drops.saidAt >= DROPS_SUMMARY_MS) this.#sayDrops();
+  }
+
+  #sayDrops(): void {
+    const drops = this.#drops;
+    if (drops.unsaid === 0) return;
+    log.warn(`${this.#label}: dropped ${drops.unsaid} more malformed or oversized frames (${drops.total} from this peer in all)`);
+    drops.unsaid = 0;
+    drops.saidAt = Date.now();
+  }
+
   #receivePart(raw: Uint8Array, onframe: FrameHandler): void {
     let part: Frame<'part'>;
     try {
@@ -148,7 +179,7 @@ export class PeerChannel {
       if (part.type === PART || !FRAME_NAMES[part.type]) throw new Error(`part of unknown frame type ${part.type}`);
     } catch (err) {
       this.#parts = null;
-      log.warn(`${this.#label}: dropped a malformed frame: ${messageOf(err)}`);
+      this.#dropped(`a malformed frame: ${messageOf(err)}`);
       return;
     }
     if (this.#discarding) {
@@ -162,7 +193,7 @@ export class PeerChannel {
       this.#parts = null;
       this.#discarding = !part.last;
       const name = FRAME_NAMES[part.type] as FrameName;
-      log.warn(`${this.#label}: dropped a ${name} frame larger than ${this.#maxFrame} bytes`);
+      this.#dropped(`a ${name} frame larger than ${this.#maxFrame} bytes`);
       this.#events.onoversize?.(name, current.chunks[0] as Buffer, current.size);
       return;
     }
@@ -175,7 +206,7 @@ export class PeerChannel {
     try {
       frame = decode(FRAMES[name] as Encoder<unknown>, raw, `${name} frame`);
     } catch (err) {
-      log.warn(`${this.#label}: dropped a malformed frame: ${messageOf(err)}`);
+      this.#dropped(`a malformed frame: ${messageOf(err)}`);
       return;
     }
     try {

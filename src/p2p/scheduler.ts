@@ -27,6 +27,11 @@ const PIPELINE = 3;
 const LONG_TASK_MS = 5;
 const LONG_TASK_PIPELINE = 2;
 const DEFAULT_ATTEMPTS = 3;
+/**
+ * A task whose process died while its worker lives (it killed itself, ran out of memory, or something
+ * killed it) runs again once at most: unlike a lost worker, the task itself is the likely cause.
+ */
+const MAX_PROCESS_DEATHS = 2;
 
 interface WorkerState {
   peer: Peer;
@@ -121,7 +126,8 @@ export class Scheduler {
     entry.worker?.inflight.delete(entry.handle.id);
     entry.worker = null;
     entry.failures.push(why);
-    if (entry.handle.attempts >= (entry.handle.spec.maxAttempts ?? DEFAULT_ATTEMPTS)) {
+    const deaths = entry.failures.filter((f) => f.startsWith('its process ')).length;
+    if (entry.handle.attempts >= (entry.handle.spec.maxAttempts ?? DEFAULT_ATTEMPTS) || deaths >= MAX_PROCESS_DEATHS) {
       this.#settle(entry, () => entry.handle.reject(Tsp2pError.GAVE_UP(entry.handle.attempts, entry.failures)));
     } else {
       entry.handle.setStatus('queued');

@@ -3,6 +3,7 @@
 //   node hostile-member.mjs CLUSTER bombs    : sends workers tasks whose inputs are decompression bombs
 //   node hostile-member.mjs CLUSTER parts MIB: sends each worker MIB MiB of a task frame's parts, never the last
 //   node hostile-member.mjs CLUSTER worker   : poses as a worker that answers every task with a bomb result
+//   node hostile-member.mjs CLUSTER garbage N: sends each worker N malformed frames, then an ordinary task
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { Cluster } from '../../dist/p2p/cluster.js';
@@ -58,6 +59,16 @@ if (mode === 'bombs') {
   const deadline = Date.now() + 20_000;
   while (answers.size < workers.length * 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   say({ answers: Object.fromEntries(answers), sizes: Object.fromEntries(Object.entries(bombs).map(([k, v]) => [k, v.buffers[0].byteLength])) });
+} else if (mode === 'garbage') {
+  // Frames no tsp2p sends: truncated, empty, wrongly shaped; N of them to each worker, as fast as it goes.
+  const shapes = [Buffer.from([0xff, 0xff, 0xff]), Buffer.alloc(0), Buffer.from('not a frame at all')];
+  for (const peer of workers) {
+    for (let i = 0; i < Number(arg); i++) {
+      peer.channel.sendRaw(i % 2 ? 'task' : 'cancel', shapes[i % shapes.length]);
+      if (i % 1000 === 0) await new Promise((r) => setImmediate(r));
+    }
+  }
+  say({ sent: Number(arg), value: await c.run({ code: '6 * 7', timeoutMs: 20_000 }) });
 } else if (mode === 'parts') {
   const total = Number(arg) * MiB;
   const chunk = Buffer.alloc(MiB / 2, 1);
