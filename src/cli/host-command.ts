@@ -10,11 +10,13 @@ export const hostCommand: Command = {
     options: [
       { name: 'cluster', type: 'string', placeholder: 'YOU/NAME', description: 'the cluster, owned by you (e.g. alice/friends)' },
       { name: 'users', type: 'list', placeholder: 'A,B,...', description: 'who may use it (names from your friends book); unknown names get invite codes' },
-      { name: 'duration', type: 'duration', placeholder: 'D', description: 'how long the roster stays valid without the host (default 14d)' },
+      { name: 'duration', type: 'duration', placeholder: 'D', description: 'how long the roster stays valid without the host (default 1d; a running host re-signs it when half is left)' },
       bootstrapOption,
     ],
     epilog: [
-      'Re-run with a shorter --users list to revoke access; it takes effect on every connected peer at once.',
+      'Re-run with a shorter --users list to revoke access: it takes effect at once on every peer connected to the',
+      'host or to a peer that has the new roster; a peer that restarts while the host is offline uses the roster it',
+      'stored (and warns) until it meets one that has the new roster, or until its roster expires (--duration).',
       'Example: tsp2p host --users=bob,carol,diana --cluster=alice/friends',
     ],
   },

@@ -26,7 +26,7 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
     options: [
       { name: 'users', type: 'list', placeholder: 'A,B,...', description: 'who may use it' },
       { name: 'cluster', type: 'string', placeholder: 'YOU/NAME', description: 'the cluster, owned by you' },
-      { name: 'duration', type: 'string', placeholder: 'D', description: 'how long the roster stays valid (default 14d)' },
+      { name: 'duration', type: 'string', placeholder: 'D', description: 'how long the roster stays valid without the host (default 1d)' },
     ],
   },
   worker: {

@@ -13,7 +13,12 @@ import type { Identity } from './identity.js';
 import { decodeKey, encodeKey } from './keys.js';
 import { openRoster, signRoster, type OpenedRoster } from './roster.js';
 
-export const DEFAULT_DURATION_MS = 14 * 86_400_000;
+/**
+ * How long a roster stays valid without its host. Short, because a member removed while the host was
+ * offline keeps access wherever only older rosters are known, until they expire; a running host re-signs
+ * when half of it is left, so members never hold an expired one while it runs.
+ */
+export const DEFAULT_DURATION_MS = 86_400_000;
 export const INVITE_LIFETIME_MS = 7 * 86_400_000;
 
 export interface Invite {

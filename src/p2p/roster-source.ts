@@ -77,7 +77,12 @@ export async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef, wait
       return { roster: stored, source: 'from the host' };
     } catch (err) {
       if ((err as Tsp2pError).code === 'NOT_A_MEMBER') throw err;
-      log.debug(`host of ${ref.label} not reached, using the stored roster: ${messageOf(err)}`);
+      // Said plainly: a removal made while we were away is unknown here until a peer with the new roster tells us.
+      log.warn(
+        `${ref.ownerName}'s host of ${ref.label} was not reached (${hostProblem(err)}): using the roster stored here ` +
+          `(version ${stored.seq}, signed ${new Date(stored.issued).toISOString()}, valid until ${new Date(stored.expires).toISOString()}); ` +
+          'members removed since then may still be let in until a peer with the newer roster is met',
+      );
       return { roster: stored, source: `stored here (host not reached: ${hostProblem(err)})` };
     }
   }
