@@ -179,4 +179,19 @@ describe('tsp2p worker --sandbox', { skip: skipUnlessNetns }, () => {
       await world.stop();
     }
   });
+
+  test('a sandboxed worker started in the package directory runs tasks (no overlapping-path abort in Node)', async () => {
+    const world = await World.create(['alice']);
+    try {
+      const root = new URL('..', import.meta.url).pathname;
+      await world.startWorker('alice', { cluster: 'alice/personal', extra: ['--sandbox'], cwd: root });
+      // (Once, in about ten runs, this exec hung silently; the debug log says where, should it recur.)
+      const ok = await world.cli('alice', ['exec', '--wait', '20s', '--timeout', '20s', '6 * 7'], { timeoutMs: 45_000, env: { TSP2P_LOG: 'debug' } });
+      assert.equal(ok.code, 0, `exit ${ok.code}:\n${ok.stderr}`);
+      assert.equal(ok.stdout.trim(), '42');
+      assert.doesNotMatch(ok.stderr, /Assertion failed/);
+    } finally {
+      await world.stop();
+    }
+  });
 });

@@ -11,6 +11,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../log.js';
 import { packageRoot } from '../version.js';
@@ -53,6 +54,16 @@ interface SlotTask {
   asked: 'withdraw' | 'cancel' | null;
 }
 
+/**
+ * The paths a sandboxed slot may read, each once and none inside another: Node 20's permission model
+ * aborts the process (`Assertion failed: !path_prefix.empty()`) for some overlapping lists, e.g. a worker
+ * started in the package's own directory.
+ */
+export function readablePaths(paths: string[]): string[] {
+  const normal = [...new Set(paths.map((p) => path.resolve(p)))].sort((a, b) => a.length - b.length);
+  return normal.filter((p, i) => !normal.slice(0, i).some((outer) => p === outer || p.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)));
+}
+
 export class Slot extends EventEmitter<SlotEvents> {
   #child: ChildProcess | null = null;
   #ready: Promise<void> = Promise.resolve();
@@ -88,7 +99,7 @@ export class Slot extends EventEmitter<SlotEvents> {
 
   #spawn(): void {
     const execArgv = this.options.sandbox
-      ? ['--experimental-permission', `--allow-fs-read=${fileURLToPath(packageRoot)}`, `--allow-fs-read=${this.options.cwd}`, '--no-warnings']
+      ? ['--experimental-permission', ...readablePaths([fileURLToPath(packageRoot), this.options.cwd]).map((p) => `--allow-fs-read=${p}`), '--no-warnings']
       : [];
     const child = fork(CHILD, [], {
       cwd: this.options.cwd,

@@ -92,8 +92,8 @@ export class World {
   }
 
   /** Starts `tsp2p ARGS` as `user` (in the background). */
-  spawn(user, args, label = `${user} ${args[0]}`) {
-    const child = spawn(process.execPath, [CLI, ...args], { env: this.env(user), cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawn(user, args, label = `${user} ${args[0]}`, { cwd = this.dir, env = {} } = {}) {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...this.env(user), ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new Proc(child, label);
     this.procs.push(proc);
     return proc;
@@ -121,8 +121,8 @@ export class World {
   }
 
   /** Runs `tsp2p ARGS` as `user` to the end. */
-  async cli(user, args, { timeoutMs = 60_000 } = {}) {
-    const proc = this.spawn(user, args);
+  async cli(user, args, { timeoutMs = 60_000, env = {} } = {}) {
+    const proc = this.spawn(user, args, undefined, { env });
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     const code = await proc.exited;
     clearTimeout(timer);
@@ -135,8 +135,8 @@ export class World {
     return host;
   }
 
-  async startWorker(user, { slots = 1, cluster = 'alice/friends', extra = [] } = {}) {
-    const worker = this.spawn(user, ['worker', `--cluster=${cluster}`, '--slots', String(slots), ...extra], `${user} worker`);
+  async startWorker(user, { slots = 1, cluster = 'alice/friends', extra = [], cwd } = {}) {
+    const worker = this.spawn(user, ['worker', `--cluster=${cluster}`, '--slots', String(slots), ...extra], `${user} worker`, cwd ? { cwd } : {});
     await worker.waitFor('worker joined');
     return worker;
   }
