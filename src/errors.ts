@@ -63,6 +63,9 @@ export class Tsp2pError extends Error {
       { cause },
     );
   }
+  static JOIN_TIMEOUT(cluster: string, phase: string): Tsp2pError {
+    return new Tsp2pError('JOIN_TIMEOUT', `joining ${cluster} did not finish in time: stuck ${phase} (is the DHT reachable? see --bootstrap)`);
+  }
   static NOT_HOSTED(owner: string, cluster: string): Tsp2pError {
     return new Tsp2pError('NOT_HOSTED', `${owner}'s host answered, but it hosts another cluster, not ${cluster}`);
   }
@@ -90,10 +93,10 @@ export class Tsp2pError extends Error {
       `no connected worker of ${cluster} answers to "${wanted}": ${connected.length ? `connected are ${connected.join(', ')}` : 'none is connected'} (name one by user, user@host or id prefix)`,
     );
   }
-  static NO_FREE_WORKER(cluster: string, ms: number, capacity: { workers: number; slots: number; busy: number }): Tsp2pError {
+  static NO_FREE_WORKER(cluster: string, ms: number, capacity: { workers: number; slots: number; busy: number }, found?: string): Tsp2pError {
     return new Tsp2pError(
       'NO_FREE_WORKER',
-      `no worker of ${cluster} was free to start the task within its timeout of ${Math.round(ms / 100) / 10} s (${capacity.busy} of ${capacity.slots} slots busy on ${capacity.workers} workers)`,
+      `no worker of ${cluster} started the task within ${Math.round(ms / 100) / 10} s (${capacity.busy} of ${capacity.slots} slots busy on ${capacity.workers} workers${found ? `; ${found}` : ''})`,
     );
   }
   static TASK_TIMEOUT(ms: number): Tsp2pError {

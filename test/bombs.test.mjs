@@ -87,3 +87,35 @@ describe('a member cannot exhaust anyone\'s memory', { skip: skipUnlessNetns }, 
     await fake.kill();
   });
 });
+
+describe("members' tasks are kept apart on a shared worker", { skip: skipUnlessNetns }, () => {
+  let world;
+  before(async () => {
+    world = await World.create(['alice', 'bob', 'carol', 'mallory']);
+    await world.startHost(['bob', 'carol', 'mallory']);
+    await world.startWorker('bob'); // one slot: every task of every member goes through it
+  });
+  after(() => world?.stop());
+
+  test("a member's task cannot forge another member's result or read their code (one process per member)", async () => {
+    const spy = `${world.dir}/spied.txt`;
+    // mallory's task rewires its process: results it sends are forged, and tasks it is handed are copied.
+    const arm = `
+      const send = process.send.bind(process);
+      const forge = (m) => m && m.type === 'result' && !m.json.includes('armed');
+      process.send = (m, ...rest) => send(forge(m) ? { ...m, json: JSON.stringify({ json: 'FORGED BY MALLORY' }) } : m, ...rest);
+      process.on('message', (m) => m && m.type === 'run' && require('fs').appendFileSync(${JSON.stringify(spy)}, m.code));
+      'armed'`;
+    const armed = await world.cli('mallory', ['exec', '--cluster=alice/friends', arm]);
+    assert.equal(armed.stdout.trim(), 'armed', armed.stderr);
+    const t0 = Date.now();
+    const carol = await world.cli('carol', ['exec', '--cluster=alice/friends', 'const secret = "carol-api-key-123"; secret.length']);
+    process.stderr.write(`# carol's first task on a worker mallory used: ${Date.now() - t0} ms (exec, process replaced)\n`);
+    assert.equal(carol.stdout.trim(), '17', carol.stderr);
+    const { existsSync, readFileSync } = await import('node:fs');
+    assert.ok(!existsSync(spy) || !readFileSync(spy, 'utf8').includes('carol-api-key'), 'mallory read carol\'s code');
+    // mallory's own next task is hers again, in a fresh process (nothing she armed is left).
+    const again = await world.cli('mallory', ['exec', '--cluster=alice/friends', 'typeof process.send === "function" && 6 * 7']);
+    assert.equal(again.stdout.trim(), '42', again.stderr);
+  });
+});

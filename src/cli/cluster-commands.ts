@@ -13,9 +13,20 @@ const DEFAULT_WAIT_MS = 15_000;
 async function joinUntil(options: Record<string, unknown>, deadline: number, cluster = str(options.cluster), invite?: string): Promise<Cluster> {
   const { Cluster: ClusterClass } = await import('../p2p/cluster.js');
   const line = waitLine();
+  let phase = 'starting';
+  let timer: NodeJS.Timeout | undefined;
+  // The whole join is held to the deadline, not only the wait for the host: a one-shot command never
+  // hangs silently, and says which step did not finish. (The process exits after the error, join or not.)
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Tsp2pError.JOIN_TIMEOUT(cluster ?? 'your personal cluster', phase)), Math.max(0, deadline - Date.now()) + 2_000);
+  });
   try {
-    return await ClusterClass.join({ cluster, invite, bootstrap: str(options.bootstrap), wait: { waitMs: Math.max(0, deadline - Date.now()), onWait: line.update } });
+    return await Promise.race([
+      ClusterClass.join({ cluster, invite, bootstrap: str(options.bootstrap), onPhase: (p) => (phase = p), wait: { waitMs: Math.max(0, deadline - Date.now()), onWait: line.update } }),
+      late,
+    ]);
   } finally {
+    clearTimeout(timer);
     line.done();
   }
 }
@@ -141,7 +152,7 @@ export const execCommand: Command = {
     options: [
       clusterOption,
       { name: 'timeout', type: 'duration', placeholder: 'D', description: 'stop the task after this long (default: none)' },
-      waitOption,
+      { ...waitOption, description: 'how long to wait for the host and for a worker to start the task (default 15s)' },
       { name: 'worker', type: 'string', placeholder: 'ID|USER', description: 'run on this worker' },
       { name: 'json', type: 'boolean', description: 'print the value as JSON' },
       bootstrapOption,
@@ -158,7 +169,13 @@ export const execCommand: Command = {
         // One deadline for the whole wait: say how long it was in all.
         throw (err as { code?: string }).code === 'NO_WORKERS' ? Tsp2pError.NO_WORKERS(cluster.label, waitMs, str(options.worker), cluster.diagnosis()) : err;
       });
-      const task = cluster.run({ code: positionals[0] as string, ...(typeof options.timeout === 'number' ? { timeoutMs: options.timeout } : {}), ...(str(options.worker) ? { worker: str(options.worker) } : {}) });
+      const task = cluster.run({
+        code: positionals[0] as string,
+        // --wait covers a worker starting it, too: a task nobody starts is an error that says why, not a hang.
+        startWithinMs: Math.max(1_000, deadline - Date.now()),
+        ...(typeof options.timeout === 'number' ? { timeoutMs: options.timeout } : {}),
+        ...(str(options.worker) ? { worker: str(options.worker) } : {}),
+      });
       task.on('stream', (name, text) => process[name].write(text));
       try {
         const value = await task;

@@ -26,6 +26,8 @@ export interface JoinOptions {
   noWorkerTimeoutMs?: number;
   /** The largest result or emit taken from a worker (default 256 MiB); a larger one fails its task. */
   maxValueBytes?: number;
+  /** Hears each step of joining (reaching the DHT, the roster, listening, the certificate). */
+  onPhase?: (phase: string) => void;
 }
 
 /** Slots of the connected workers, and how many are busy (as the workers last said, with ours). */
@@ -55,6 +57,7 @@ export class Cluster {
       roles: ROLE.client,
       ...(options.wait ? { wait: options.wait } : {}),
       ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
+      ...(options.onPhase ? { onPhase: options.onPhase } : {}),
     });
     return new Cluster(node, options);
   }
@@ -146,11 +149,11 @@ export class Cluster {
         if (handle.status === 'queued' && this.workers().length === 0) this.#scheduler.abort(handle, Tsp2pError.NO_WORKERS(this.label, this.#noWorkerTimeoutMs, spec.worker, this.diagnosis()), 'failed');
       }, this.#noWorkerTimeoutMs));
     }
-    if (spec.timeoutMs) {
-      const timeoutMs = spec.timeoutMs;
+    const startWithinMs = spec.startWithinMs ?? spec.timeoutMs;
+    if (startWithinMs) {
       timers.push(setTimeout(() => {
-        if (waiting()) this.#scheduler.abort(handle, Tsp2pError.NO_FREE_WORKER(this.label, timeoutMs, this.capacity()), 'failed');
-      }, timeoutMs));
+        if (waiting()) this.#scheduler.abort(handle, Tsp2pError.NO_FREE_WORKER(this.label, startWithinMs, this.capacity(), this.diagnosis()), 'failed');
+      }, startWithinMs));
     }
     for (const timer of timers) timer.unref();
     if (timers.length) void handle.result.finally(() => timers.forEach(clearTimeout)).catch(() => {});

@@ -54,6 +54,8 @@ export interface NodeOptions {
   wait?: RosterWait;
   /** The largest value taken from a peer (default 256 MiB). */
   maxValueBytes?: number;
+  /** Hears each step of joining (for an error that says where a join that took too long was stuck). */
+  onPhase?: (phase: string) => void;
   /** Called with the network before it starts, so listeners miss no early peer or frame. */
   setup?: (network: PeerNetwork) => void;
 }
@@ -93,7 +95,9 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
   const identity = loadIdentity();
   const dht = createDht(options.bootstrap);
   try {
+    options.onPhase?.('reaching the DHT (bootstrap)');
     await dht.ready();
+    options.onPhase?.('getting the roster');
     if (options.invite && !options.cluster) throw Tsp2pError.USAGE('an invite needs the cluster it is for: join OWNER/NAME --invite CODE');
     // An invite is redeemed first: it adds the owner to the friends book, which resolving the name needs.
     const invited = options.invite ? await redeemInvite(dht, identity, options.cluster as string, options.invite) : null;
@@ -111,7 +115,7 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
       onRoster: storeRoster,
     });
     options.setup?.(network);
-    await network.start();
+    await network.start(options.onPhase);
     // A newer roster may wait at the host (new members, a new secret): adopt it when the host answers.
     const checkHost = () =>
       fetchRosterFromHost(dht, identity, ref, HOST_TIMEOUT_MS)

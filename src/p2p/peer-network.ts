@@ -154,13 +154,16 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     return `peer ${shortKey(session)}`;
   }
 
-  async start(): Promise<void> {
+  /** `onPhase` hears each step, so a caller that gives up can say where it was stuck. */
+  async start(onPhase?: (phase: string) => void): Promise<void> {
+    onPhase?.('listening on the DHT');
     this.#server = this.dht.createServer(
       { firewall: async (remote: Buffer) => (await this.#verify(remote)) === null },
       (socket) => this.#attach(socket),
     );
     await this.#server.listen(this.session);
     log.debug(`session key ${shortKey(this.session.publicKey)} in ${this.#roster.name}`);
+    onPhase?.('publishing this process\'s certificate on the DHT');
     await this.#publishCertificate();
     this.#certificateTimer = setInterval(() => void this.#publishCertificate().catch((err: unknown) => log.warn(`certificate refresh: ${messageOf(err)}`)), CERTIFICATE_REFRESH_MS);
     this.#certificateTimer.unref();

@@ -50,6 +50,8 @@ const SEND_AHEAD_BELOW_MS = 5;
 /** A task of this slot: sent to the child yet or not, and whether it was asked back (to move, or cancelled). */
 interface SlotTask {
   run: ChildRun;
+  /** The member whose task it is (identity key, hex). */
+  owner: string;
   sent: boolean;
   asked: 'withdraw' | 'cancel' | null;
 }
@@ -71,6 +73,12 @@ export class Slot extends EventEmitter<SlotEvents> {
   /** Whether `started` was said for the head. Not for a head that was asked back: only the child knows. */
   #headStarted = false;
   #headSince = 0;
+  /**
+   * The member whose tasks the current child has been handed (null: none yet). A child serves one member:
+   * a task runs with the real `process` and could rewire it (forge what later tasks send, read what they
+   * are sent), so before another member's task the child is replaced by a fresh one.
+   */
+  #childOwner: string | null = null;
   /** How long the last task took here (ms); null until one finished. */
   #lastMs: number | null = null;
   pid = 0;
@@ -98,6 +106,7 @@ export class Slot extends EventEmitter<SlotEvents> {
   }
 
   #spawn(): void {
+    this.#childOwner = null;
     const execArgv = this.options.sandbox
       ? ['--experimental-permission', ...readablePaths([fileURLToPath(packageRoot), this.options.cwd]).map((p) => `--allow-fs-read=${p}`), '--no-warnings']
       : [];
@@ -181,14 +190,37 @@ export class Slot extends EventEmitter<SlotEvents> {
     if (head && this.#headStarted) this.emit('started', head.run.id);
   }
 
-  /** Hands the child its next task, and the ones behind it too while tasks here are short. */
+  /**
+   * Hands the child its next task, and the ones behind it too while tasks here are short, as long as they
+   * are the same member's. A head of another member gets a fresh child first (nothing else is in the old
+   * one then: tasks behind the head are never sent before it).
+   */
   #sendDue(): void {
     const ahead = this.#lastMs !== null && this.#lastMs < SEND_AHEAD_BELOW_MS;
-    this.#tasks.forEach((task, at) => {
-      if (task.sent || (at > 0 && !ahead)) return;
+    for (const [at, task] of this.#tasks.entries()) {
+      if (task.sent) continue;
+      if (at > 0 && !ahead) break;
+      if (this.#childOwner !== null && this.#childOwner !== task.owner) {
+        if (at > 0) break;
+        this.#replaceChild();
+      }
+      this.#childOwner = task.owner;
       task.sent = true;
       this.#send(task.run);
-    });
+    }
+  }
+
+  /** A fresh child for the next member (the old one is ended; it ran nothing of theirs). */
+  #replaceChild(): void {
+    const child = this.#child;
+    this.#child = null;
+    child?.kill('SIGKILL');
+    this.#spawn();
+  }
+
+  /** The member this slot's process serves or will serve next (its last task's), or null. */
+  get owner(): string | null {
+    return this.#tasks.at(-1)?.owner ?? this.#childOwner;
   }
 
   /** Drops a task the child never got: exact, and at once. */
@@ -202,8 +234,8 @@ export class Slot extends EventEmitter<SlotEvents> {
     void this.#ready.then(() => child?.connected && child.send(message));
   }
 
-  run(task: ChildRun): void {
-    this.#tasks.push({ run: task, sent: false, asked: null });
+  run(task: ChildRun, owner: string): void {
+    this.#tasks.push({ run: task, owner, sent: false, asked: null });
     if (this.#tasks.length === 1) this.#startHead();
     else this.#sendDue();
   }

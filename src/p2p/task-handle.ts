@@ -28,6 +28,8 @@ export interface TaskSpec {
   worker?: string;
   /** Re-runs allowed when a worker vanishes mid-task (default 3 attempts in all). */
   maxAttempts?: number;
+  /** Fail if no worker has started it within this long (default: the timeout, if any, else no limit). */
+  startWithinMs?: number;
 }
 
 export type DisplayEvent = { data: MimeBundle; metadata: JsonObject; displayId?: string; update: boolean } | { clear: true; wait: boolean };

@@ -128,14 +128,21 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#schedule();
   }
 
-  /** Serves the clients' queues in turn, one task each: idle slots first, then a task to wait in each. */
+  /**
+   * Serves the clients' queues in turn, one task each: idle slots first, then a task to wait in each. A
+   * task goes to a slot whose process already serves its member if one is free, else to one serving no one
+   * yet, else to any (whose process is then replaced: one member per process, see Slot).
+   */
   #schedule(): void {
     for (let depth = 0; depth < SLOT_DEPTH; depth++) {
-      for (const slot of this.slots) {
-        if (slot.size !== depth) continue;
+      const free = this.slots.filter((s) => s.size === depth);
+      while (free.length > 0) {
         const next = this.#nextTask();
         if (!next) return;
-        this.#assign(slot, next);
+        const owner = next.peer.identity.toString('hex');
+        const at = Math.max(0, [free.findIndex((s) => s.owner === owner), free.findIndex((s) => s.owner === null)].find((i) => i >= 0) ?? 0);
+        const [slot] = free.splice(at, 1);
+        this.#assign(slot as Slot, next);
       }
     }
   }
@@ -153,7 +160,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #assign(slot: Slot, task: Task): void {
     const { frame } = task;
     this.#running.set(task.key, { ...task, slot, timer: null });
-    slot.run({ type: 'run', id: task.key, client: task.peer.id, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers });
+    slot.run({ type: 'run', id: task.key, client: task.peer.id, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers }, task.peer.identity.toString('hex'));
   }
 
   /** The task reached the head of its slot: it runs now, and its timeout counts from here. */
