@@ -123,7 +123,11 @@ export class World {
   /** Runs `tsp2p ARGS` as `user` to the end. */
   async cli(user, args, { timeoutMs = 60_000, env = {} } = {}) {
     const proc = this.spawn(user, args, undefined, { env });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => {
+      // Before ending it, note what state it was in (running, sleeping, stopped…): a hang should say why.
+      proc.stderr += `\n[test harness: killed after ${timeoutMs} ms; ${processState(proc.pid)}]\n`;
+      proc.kill('SIGKILL');
+    }, timeoutMs);
     const code = await proc.exited;
     clearTimeout(timer);
     return { code, stdout: proc.stdout, stderr: proc.stderr };
@@ -144,6 +148,17 @@ export class World {
   async stop() {
     await Promise.all(this.procs.map((p) => p.kill('SIGKILL')));
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A process's state and where it waits in the kernel, from /proc (for hangs). */
+export function processState(pid) {
+  try {
+    const state = /^State:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const wchan = readFileSync(`/proc/${pid}/wchan`, 'utf8');
+    return `state ${state}, waiting in ${wchan || '-'}`;
+  } catch (err) {
+    return `state unknown (${err.message})`;
   }
 }
 
