@@ -54,6 +54,10 @@ const FIELDS = {
   ping: {},
   /** The task's process died while running it (not the task's error): the attempt failed, the client may re-run it. */
   lost: { id: c.string, reason: c.string },
+  /** The client's tasks it believes are at this worker (sent a while ago, no outcome yet). */
+  inflight: { ids: c.array(c.string) },
+  /** Of those, the ones this worker does not hold (never arrived, or their outcome went missing). */
+  unknown: { ids: c.array(c.string) },
 };
 
 export type FrameName = keyof typeof FIELDS;

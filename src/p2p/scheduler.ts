@@ -28,6 +28,12 @@ const LONG_TASK_MS = 5;
 const LONG_TASK_PIPELINE = 2;
 const DEFAULT_ATTEMPTS = 3;
 /**
+ * Every AUDIT_MS a client tells each worker which of its tasks it believes are there (sent at least
+ * AUDIT_MS ago, no outcome yet); the worker names those it does not hold, and they run again. Whatever
+ * loses a task or its outcome on the way, the task does not wait forever (an attempt is counted).
+ */
+const AUDIT_MS = 2_000;
+/**
  * A task whose process died while its worker lives (it killed itself, ran out of memory, or something
  * killed it) runs again once at most: unlike a lost worker, the task itself is the likely cause.
  */
@@ -51,6 +57,8 @@ interface Entry {
   withdrawn: boolean;
   /** When its worker said it started (performance.now()). */
   startedAt: number;
+  /** When it was last sent to a worker (Date.now()). */
+  sentAt: number;
   /** Why earlier attempts failed (a worker lost, a process that died). */
   failures: string[];
 }
@@ -66,6 +74,7 @@ export class Scheduler {
   #pending: Entry[] = [];
   #tasks = new Map<string, Entry>();
   #listeners: (() => void)[] = [];
+  #auditTimer: NodeJS.Timeout;
 
   /** `maxValueBytes`: the largest result or emit taken from a worker. */
   constructor(
@@ -91,6 +100,8 @@ export class Scheduler {
       () => network.off('oversize', onOversize),
     );
     for (const peer of network.peers) this.#addWorker(peer);
+    this.#auditTimer = setInterval(() => this.#audit(), AUDIT_MS);
+    this.#auditTimer.unref();
   }
 
   workers(): WorkerInfo[] {
@@ -137,7 +148,7 @@ export class Scheduler {
 
   submit(spec: TaskSpec): TaskHandle {
     const handle = new TaskHandle(nanoid(), spec, (h) => this.abort(h, Tsp2pError.TASK_CANCELLED(), 'cancelled'));
-    const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null, withdrawn: false, startedAt: 0, failures: [] };
+    const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null, withdrawn: false, startedAt: 0, sentAt: 0, failures: [] };
     this.#tasks.set(handle.id, entry);
     this.#pending.push(entry);
     this.#dispatch();
@@ -232,6 +243,7 @@ export class Scheduler {
     const { handle } = entry;
     handle.attempts += 1;
     entry.worker = worker;
+    entry.sentAt = Date.now();
     worker.inflight.add(handle.id);
     handle.worker = { ...worker.info };
     handle.setStatus('sent');
@@ -241,6 +253,7 @@ export class Scheduler {
   #frame(peer: Peer, name: FrameName, frame: Frame<FrameName>): void {
     const worker = this.#workers.get(peer.id);
     if (!worker) return;
+    if (name === 'unknown') return this.#unknown(worker, (frame as Frame<'unknown'>).ids);
     if (name === 'load') {
       const load = frame as Frame<'load'>;
       Object.assign(worker.info, { slots: load.slots, running: load.running, queued: load.queued, done: load.done });
@@ -314,6 +327,25 @@ export class Scheduler {
     }
   }
 
+  /** Asks each worker holding tasks of ours sent a while ago whether it still holds them. */
+  #audit(): void {
+    const before = Date.now() - AUDIT_MS;
+    for (const worker of this.#workers.values()) {
+      const ids = [...worker.inflight].filter((id) => (this.#tasks.get(id)?.sentAt ?? Infinity) < before);
+      if (ids.length) worker.peer.channel.send('inflight', { ids: ids.slice(0, 1_000) });
+    }
+  }
+
+  #unknown(worker: WorkerState, ids: string[]): void {
+    for (const id of ids) {
+      const entry = this.#tasks.get(id);
+      if (!entry || entry.worker !== worker) continue;
+      log.info(`worker ${worker.info.user}@${worker.info.host} does not hold task ${id.slice(0, 8)} (it or its outcome went missing): running it again`);
+      this.#retry(entry, `its worker ${worker.info.user}@${worker.info.host} lost track of it`);
+    }
+    this.#dispatch();
+  }
+
   #settle(entry: Entry, settle: () => void): void {
     entry.worker?.inflight.delete(entry.handle.id);
     entry.worker = null;
@@ -337,6 +369,7 @@ export class Scheduler {
   }
 
   close(): void {
+    clearInterval(this.#auditTimer);
     for (const off of this.#listeners) off();
     for (const entry of [...this.#tasks.values()]) this.#settle(entry, () => entry.handle.reject(Tsp2pError.CLOSED('the cluster connection'), 'cancelled'));
   }

@@ -108,12 +108,22 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     if (name === 'task') this.#enqueue(peer, frame as Frame<'task'>);
     else if (name === 'cancel') this.#cancel(this.#key(peer, (frame as Frame<'cancel'>).id));
     else if (name === 'withdraw') this.#withdraw(peer, (frame as Frame<'withdraw'>).id);
+    else if (name === 'inflight') this.#audit(peer, (frame as Frame<'inflight'>).ids);
   }
 
   /** Answers a task with an error before it runs (its frame or its inputs were more than this worker takes). */
   #refuse(peer: Peer, id: string, error: Tsp2pError): void {
     log.info(`refused a task from ${peer.hello.user}: ${error.message}`);
     peer.channel.send('error', { id, json: JSON.stringify({ ename: error.code, evalue: `the task's inputs: ${error.message}`, stack: '', worker: this.name }) });
+  }
+
+  /** Which of the tasks a client believes are here this worker does not hold: it will run them again. */
+  #audit(peer: Peer, ids: string[]): void {
+    const unknown = ids.filter((id) => {
+      const key = this.#key(peer, id);
+      return !this.#running.has(key) && !this.#queues.get(peer.id)?.some((t) => t.key === key);
+    });
+    if (unknown.length) peer.channel.send('unknown', { ids: unknown.slice(0, 1_000) });
   }
 
   #enqueue(peer: Peer, frame: Frame<'task'>): void {
