@@ -64,6 +64,15 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
     assert.match(r.stderr, /on (bob|carol)@/);
   });
 
+  test('a thrown value that cannot even be described is an error, and the worker serves the next task', async () => {
+    const weird = 'throw new Proxy({}, { get() { throw new Error("boom") }, getPrototypeOf() { throw new Error("boom") }, ownKeys() { throw new Error("boom") } })';
+    const r = await exec('diana', weird, ['--worker', 'bob']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the task's error could not be reported: boom/);
+    const next = await exec('diana', '6 * 7', ['--worker', 'bob']);
+    assert.equal(next.stdout.trim(), '42', next.stderr);
+  });
+
   test('a timeout kills only that task: the worker lives on and serves the next', async () => {
     const r = await exec('diana', 'while (true) {}', ['--timeout', '500ms', '--worker', 'bob']);
     assert.equal(r.code, 1);

@@ -174,16 +174,22 @@ process.on('message', (message: ToChild) => {
     if (waiting.delete(message.id)) send({ type: 'skipped', id: message.id });
   } else if (message?.type === 'run') {
     waiting.add(message.id);
+    // The chain must never reject: a rejected link would skip every task after it, silently.
     queue = queue.then(async () => {
-      if (readFirst) {
-        readFirst = false;
-        await nextTurn();
-        await nextTurn();
+      try {
+        if (readFirst) {
+          readFirst = false;
+          await nextTurn();
+          await nextTurn();
+        }
+        if (!waiting.delete(message.id)) return;
+        const started = performance.now();
+        await run(message);
+        readFirst = performance.now() - started >= LONG_TASK_MS;
+      } catch (err) {
+        // Reporting the task's own error failed (a thrown value that cannot even be described, say).
+        send({ type: 'error', id: message.id, json: JSON.stringify({ ename: 'Error', evalue: `the task's error could not be reported: ${String((err as Error)?.message ?? 'unknown')}`, stack: '', worker: workerName }) });
       }
-      if (!waiting.delete(message.id)) return;
-      const started = performance.now();
-      await run(message);
-      readFirst = performance.now() - started >= LONG_TASK_MS;
     });
   }
 });
