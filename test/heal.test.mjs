@@ -216,6 +216,22 @@ describe('vanished clients, dead workers, dying task processes, prompt exits', {
     workers.carol = await world.startWorker('carol');
   });
 
+  test('a task its worker lost track of (started, then nothing) does not wait forever: it runs again, and fails naming why', async () => {
+    const forgetful = world.script('carol', 'hostile-member.mjs', ['alice/friends', 'forgetful']);
+    await forgetful.waitFor('"ready"', { stream: 'stdout' });
+    const { id } = JSON.parse(forgetful.stdout.split('\n')[0]);
+    const t0 = Date.now();
+    // Only the forgetful worker answers to its id: every attempt is lost, and the client finds out.
+    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--worker', id.slice(0, 12), 'p2p.worker']);
+    const took = Date.now() - t0;
+    process.stderr.write(`# task lost by its worker 3 times: given up after ${took} ms\n`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /does not hold task .* running it again/);
+    assert.match(r.stderr, /given up after 3 attempts: its worker carol@\S+ lost track of it/);
+    assert.ok(took < 20_000, `took ${took} ms`);
+    await forgetful.kill();
+  });
+
   test('a task whose process dies runs again once, then fails naming the signal', async () => {
     const file = path.join(world.dir, 'dies.txt');
     writeFileSync(file, '');

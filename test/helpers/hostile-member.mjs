@@ -4,6 +4,7 @@
 //   node hostile-member.mjs CLUSTER parts MIB: sends each worker MIB MiB of a task frame's parts, never the last
 //   node hostile-member.mjs CLUSTER worker   : poses as a worker that answers every task with a bomb result
 //   node hostile-member.mjs CLUSTER garbage N: sends each worker N malformed frames, then an ordinary task
+//   node hostile-member.mjs CLUSTER forgetful: poses as a worker that starts tasks and then loses them
 import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { Cluster } from '../../dist/p2p/cluster.js';
@@ -25,6 +26,19 @@ function bombValue(kind) {
       ? readFileSync(new URL('../fixtures/zeros-512MiB.br', import.meta.url))
       : brotliCompressSync(Buffer.alloc(claimed), { params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_SIZE_HINT]: claimed } });
   return { json: JSON.stringify({ json: { x: { i: 0, t: 'Uint8Array', z: claimed } }, meta: { values: { x: [['custom', 'tsp2p-binary']] } } }), buffers: [data] };
+}
+
+if (mode === 'forgetful') {
+  // A worker that says it started each task and then forgets it (as a bug that lost it would): asked what
+  // it holds, it says so.
+  const node = await openNode({ cluster, roles: ROLE.worker, slots: 1 });
+  node.network.on('peer', (peer) => peer.channel.send('load', { slots: 1, running: 0, queued: 0, done: 0 }));
+  node.network.on('frame', (peer, name, frame) => {
+    if (name === 'task') peer.channel.send('started', { id: frame.id });
+    else if (name === 'inflight') peer.channel.send('unknown', { ids: frame.ids });
+  });
+  say({ ready: true, id: node.network.session.publicKey.toString('hex') });
+  await new Promise(() => {});
 }
 
 if (mode === 'worker') {
