@@ -97,6 +97,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   #verified = new Map<string, { identity: Buffer; expires: number }>();
   #rejected = new Map<string, number>();
   #peers = new Map<string, Peer>();
+  /** Connections being retired: by this side (here) and by the other (there); ended once both have. */
+  #retiring = new WeakMap<SecretStream, { channel: PeerChannel; here: boolean; there: boolean }>();
   #connecting = new Set<string>();
   #dials = new DialBook();
   #liveness = new Liveness(
@@ -269,7 +271,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     };
     /** The peer this connection serves, whether as the peer's current connection or a retired one. */
     let peer: Peer | null = null;
-    const channel = new PeerChannel(
+    const channel: PeerChannel = new PeerChannel(
       socket,
       hello,
       {
@@ -284,10 +286,10 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
           if (existing) {
             peer = existing;
             if (this.#replaces(socket, existing.socket)) {
-              const old = existing.socket;
+              const [old, oldChannel] = [existing.socket, existing.channel];
               Object.assign(existing, { socket, channel, hello: remote });
-              this.#retire(old);
-            } else this.#retire(socket);
+              this.#retire(old, oldChannel);
+            } else this.#retire(socket, channel);
             log.debug(`two connections with ${remote.user}@${remote.host} (${this.#label(session)}): kept one, retired the other`);
             this.emit('replaced', existing);
           } else {
@@ -302,6 +304,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         onframe: (name, frame) => {
           // Frames still arriving on a retired connection belong to the peer, as long as it is here.
           if (!peer || this.#peers.get(id) !== peer) return;
+          if (name === 'retire') return this.#retiredThere(socket, channel);
           if (name === 'roster') this.adoptRoster((frame as Frame<'roster'>).roster);
           else this.emit('frame', peer, name, frame as Frame<FrameName>);
         },
@@ -338,15 +341,29 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   }
 
   /**
-   * Stops using a connection without losing what is in flight on it: nothing more is sent on it, ending it
-   * flushes what was sent, and frames the other side sent before it switched are still read. The other
-   * side ends it too (it keeps the same connection), which closes it; one that never does is destroyed.
+   * Stops using a connection without losing what is in flight on it, and without the other side taking it
+   * for the peer leaving: nothing more is sent on it but `retire`, and frames still arriving on it are read.
+   * It is ended only once both sides have retired it: the other side may not have seen the second
+   * connection open yet, and still use this one as its only one (ending it then was a "close" to it). Both
+   * keep the same connection, so both retire this one; one never agreed on is destroyed after RETIRE_MS.
    */
-  #retire(socket: SecretStream): void {
+  #retire(socket: SecretStream, channel: PeerChannel): void {
+    const state = this.#retiring.get(socket) ?? { channel, here: false, there: false };
+    this.#retiring.set(socket, state);
+    state.here = true;
+    channel.send('retire', {});
     const timer = setTimeout(() => socket.destroy(), RETIRE_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
-    socket.end();
+    if (state.there) socket.end();
+  }
+
+  /** The other side retired this connection: end it if this side has too (else it will, soon). */
+  #retiredThere(socket: SecretStream, channel: PeerChannel): void {
+    const state = this.#retiring.get(socket) ?? { channel, here: false, there: false };
+    this.#retiring.set(socket, state);
+    state.there = true;
+    if (state.here) socket.end();
   }
 
   /** Adopts a roster if it is this cluster's, validly signed, unexpired and newer. Returns whether it did. */

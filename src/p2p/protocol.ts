@@ -58,6 +58,8 @@ const FIELDS = {
   inflight: { ids: c.array(c.string) },
   /** Of those, the ones this worker does not hold (never arrived, or their outcome went missing). */
   unknown: { ids: c.array(c.string) },
+  /** Sent on a connection this side stopped using (another one with the same peer is kept): see peer-network.ts. */
+  retire: {},
 };
 
 export type FrameName = keyof typeof FIELDS;
