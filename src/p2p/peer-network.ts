@@ -8,7 +8,7 @@
  *   firewall is synchronous and bans what it refuses, so this cannot be built on it; HyperDHT awaits ours.)
  * - Discovery (discovery.ts) announces and looks up the topic; this connects to the verified peers found.
  *   A peer is one remote session, whatever its connections: when two open (both sides dialled at once, or
- *   the peer reconnected), one is kept and the other retired gracefully, its frames in flight still
+ *   the peer reconnected), one is kept and the other retired (connection-pair.ts), its frames in flight still
  *   delivered; neither side takes that as the peer leaving. A peer that failed is redialled on a back-off
  *   (dial-book.ts).
  * - Clients and workers exchange heartbeats (liveness.ts): a silent peer is dropped within 2 s.
@@ -24,6 +24,7 @@ import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { issueCertificate, openCertificate } from './certificate.js';
+import { replaces, Retirements } from './connection-pair.js';
 import { DialBook, type DialSummary } from './dial-book.js';
 import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
@@ -37,8 +38,6 @@ const log = createLogger('network');
 const REJECT_FOR_MS = 10_000;
 /** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
 const CONNECT_TIMEOUT_MS = 8_000;
-/** A retired connection that the other side does not end by then is destroyed. */
-const RETIRE_MS = 10_000;
 
 const ROTATION_GRACE_MS = 5 * 60_000;
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
@@ -97,8 +96,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   #verified = new Map<string, { identity: Buffer; expires: number }>();
   #rejected = new Map<string, number>();
   #peers = new Map<string, Peer>();
-  /** Connections being retired: by this side (here) and by the other (there); ended once both have. */
-  #retiring = new WeakMap<SecretStream, { channel: PeerChannel; here: boolean; there: boolean }>();
+  #retirements = new Retirements();
   #connecting = new Set<string>();
   #dials = new DialBook();
   #liveness = new Liveness(
@@ -285,11 +283,11 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
           const existing = this.#peers.get(id);
           if (existing) {
             peer = existing;
-            if (this.#replaces(socket, existing.socket)) {
+            if (replaces(this.session.publicKey, socket, existing.socket)) {
               const [old, oldChannel] = [existing.socket, existing.channel];
               Object.assign(existing, { socket, channel, hello: remote });
-              this.#retire(old, oldChannel);
-            } else this.#retire(socket, channel);
+              this.#retirements.retire(old, oldChannel);
+            } else this.#retirements.retire(socket, channel);
             log.debug(`two connections with ${remote.user}@${remote.host} (${this.#label(session)}): kept one, retired the other`);
             this.emit('replaced', existing);
           } else {
@@ -304,7 +302,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         onframe: (name, frame) => {
           // Frames still arriving on a retired connection belong to the peer, as long as it is here.
           if (!peer || this.#peers.get(id) !== peer) return;
-          if (name === 'retire') return this.#retiredThere(socket, channel);
+          if (name === 'retire') return this.#retirements.retiredThere(socket);
           if (name === 'roster') this.adoptRoster((frame as Frame<'roster'>).roster);
           else this.emit('frame', peer, name, frame as Frame<FrameName>);
         },
@@ -325,45 +323,6 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         if (!this.#stopped) this.refresh();
       }
     });
-  }
-
-  /**
-   * Which of two connections with one peer to keep; both sides decide alike. A second connection opened by
-   * the same side as the first is a reconnect (a side dials only a peer it has no connection with, nor one
-   * being made: it gave the first up): the new one wins. Otherwise both dialled at once, and the one opened
-   * by the lower session key wins.
-   */
-  #replaces(candidate: SecretStream, existing: SecretStream): boolean {
-    if (candidate.isInitiator === existing.isInitiator) return true;
-    const lower = Buffer.compare(this.session.publicKey, candidate.remotePublicKey) < 0 ? this.session.publicKey : candidate.remotePublicKey;
-    const openedBy = candidate.isInitiator ? this.session.publicKey : candidate.remotePublicKey;
-    return openedBy.equals(lower);
-  }
-
-  /**
-   * Stops using a connection without losing what is in flight on it, and without the other side taking it
-   * for the peer leaving: nothing more is sent on it but `retire`, and frames still arriving on it are read.
-   * It is ended only once both sides have retired it: the other side may not have seen the second
-   * connection open yet, and still use this one as its only one (ending it then was a "close" to it). Both
-   * keep the same connection, so both retire this one; one never agreed on is destroyed after RETIRE_MS.
-   */
-  #retire(socket: SecretStream, channel: PeerChannel): void {
-    const state = this.#retiring.get(socket) ?? { channel, here: false, there: false };
-    this.#retiring.set(socket, state);
-    state.here = true;
-    channel.send('retire', {});
-    const timer = setTimeout(() => socket.destroy(), RETIRE_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    if (state.there) socket.end();
-  }
-
-  /** The other side retired this connection: end it if this side has too (else it will, soon). */
-  #retiredThere(socket: SecretStream, channel: PeerChannel): void {
-    const state = this.#retiring.get(socket) ?? { channel, here: false, there: false };
-    this.#retiring.set(socket, state);
-    state.there = true;
-    if (state.here) socket.end();
   }
 
   /** Adopts a roster if it is this cluster's, validly signed, unexpired and newer. Returns whether it did. */
