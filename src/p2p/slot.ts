@@ -93,10 +93,6 @@ export class Slot extends EventEmitter<SlotEvents> {
     return this.#tasks.length;
   }
 
-  get hasRoom(): boolean {
-    return this.#tasks.length < SLOT_DEPTH;
-  }
-
   get running(): string | null {
     return this.#tasks[0]?.run.id ?? null;
   }
