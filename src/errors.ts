@@ -122,6 +122,12 @@ export class Tsp2pError extends Error {
     const mib = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
     return new Tsp2pError('VALUE_TOO_LARGE', `a value of ${mib(bytes)} or more is over the limit of ${mib(limit)} (--max-value of the process receiving it): send less, or in parts`);
   }
+  static SANDBOX_UNAVAILABLE(why: string): Tsp2pError {
+    return new Tsp2pError(
+      'SANDBOX_UNAVAILABLE',
+      `cannot sandbox tasks here: ${why}. Without --sandbox, tasks run with your rights: do that only for members you trust`,
+    );
+  }
   static BAD_FRAME(why: string): Tsp2pError {
     return new Tsp2pError('BAD_FRAME', `malformed peer frame: ${why}`);
   }

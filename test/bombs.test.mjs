@@ -114,8 +114,9 @@ describe("members' tasks are kept apart on a shared worker", { skip: skipUnlessN
     assert.equal(carol.stdout.trim(), '17', carol.stderr);
     const { existsSync, readFileSync } = await import('node:fs');
     assert.ok(!existsSync(spy) || !readFileSync(spy, 'utf8').includes('carol-api-key'), 'mallory read carol\'s code');
-    // mallory's own next task is hers again, in a fresh process (nothing she armed is left).
-    const again = await world.cli('mallory', ['exec', '--cluster=alice/friends', 'typeof process.send === "function" && 6 * 7']);
-    assert.equal(again.stdout.trim(), '42', again.stderr);
+    // mallory's next task goes to her own process, still armed: that harms only her. It spies her own code.
+    const again = await world.cli('mallory', ['exec', '--cluster=alice/friends', '"mallory-" + 6 * 7']);
+    assert.equal(again.stdout.trim(), 'FORGED BY MALLORY');
+    assert.match(readFileSync(spy, 'utf8'), /mallory-/);
   });
 });

@@ -168,39 +168,3 @@ describe('tsp2p cluster (host, two workers, a client)', { skip: skipUnlessNetns 
     }
   });
 });
-
-describe('tsp2p worker --sandbox', { skip: skipUnlessNetns }, () => {
-  test('sandboxed tasks run, but may not write files, spawn processes or read outside the worker', async () => {
-    const world = await World.create(['alice']);
-    try {
-      await world.startWorker('alice', { cluster: 'alice/personal', extra: ['--sandbox'] });
-      const run = (code) => world.cli('alice', ['exec', code]);
-      const ok = await run('6 * 7');
-      assert.equal(ok.stdout.trim(), '42', ok.stderr);
-      const write = await run('require("fs").writeFileSync(require("os").tmpdir() + "/tsp2p-sandbox-escape", "x")');
-      assert.equal(write.code, 1);
-      assert.match(write.stderr, /^Error: Access to this API has been restricted/m);
-      const spawnTry = await run('require("child_process").execSync("true")');
-      assert.match(spawnTry.stderr, /Access to this API has been restricted/);
-      const read = await run('require("fs").readFileSync("/etc/hostname", "utf8")');
-      assert.match(read.stderr, /Access to this API has been restricted/);
-    } finally {
-      await world.stop();
-    }
-  });
-
-  test('a sandboxed worker started in the package directory runs tasks (no overlapping-path abort in Node)', async () => {
-    const world = await World.create(['alice']);
-    try {
-      const root = new URL('..', import.meta.url).pathname;
-      await world.startWorker('alice', { cluster: 'alice/personal', extra: ['--sandbox'], cwd: root });
-      // (Once, in about ten runs, this exec hung silently; the debug log says where, should it recur.)
-      const ok = await world.cli('alice', ['exec', '--wait', '20s', '--timeout', '20s', '6 * 7'], { timeoutMs: 45_000, env: { TSP2P_LOG: 'debug' } });
-      assert.equal(ok.code, 0, `exit ${ok.code}:\n${ok.stderr}`);
-      assert.equal(ok.stdout.trim(), '42');
-      assert.doesNotMatch(ok.stderr, /Assertion failed/);
-    } finally {
-      await world.stop();
-    }
-  });
-});

@@ -279,3 +279,23 @@ describe('hosting', () => {
     assert.throws(() => parseInvite('abc'), { code: 'BAD_INVITE' });
   });
 });
+
+describe('sandbox', () => {
+  test('readable paths: each once, none inside another (Node 20 aborts on some overlaps)', async () => {
+    const { readablePaths } = await import('../dist/p2p/sandbox.js');
+    assert.deepEqual(readablePaths(['/a/b', '/a', '/a/b/c', '/ab', '/a/']), ['/a', '/ab']);
+    assert.deepEqual(readablePaths(['/srv/data', '/srv/data2']), ['/srv/data', '/srv/data2']);
+  });
+
+  test('a denial names the sandbox and the permission; other errors, and unsandboxed ones, are left alone', async () => {
+    const { explainDenial } = await import('../dist/p2p/sandbox-denial.js');
+    const denied = Object.assign(new Error('Access to this API has been restricted'), { code: 'ERR_ACCESS_DENIED', permission: 'FileSystemRead', resource: '/etc/passwd' });
+    assert.match(explainDenial(denied, 'offline'), /sandboxed .*reading files outside .* is not allowed \(\/etc\/passwd\) \[permission FileSystemRead\]/);
+    assert.equal(explainDenial(denied, 'none'), null);
+    const offline = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENETUNREACH' } });
+    assert.match(explainDenial(offline, 'offline'), /no network here \(ENETUNREACH\).*--allow-net/);
+    assert.equal(explainDenial(offline, 'net'), null, 'with --allow-net a network error is just that');
+    assert.match(explainDenial(Object.assign(new Error('x'), { code: 'ERR_DLOPEN_DISABLED' }), 'net'), /native addons/);
+    assert.equal(explainDenial(new RangeError('no'), 'offline'), null);
+  });
+});

@@ -5,9 +5,11 @@ import type { Command } from './command.js';
 import type { Cluster } from '../p2p/cluster.js';
 import { bootstrapOption, clusterOption, say, str, untilSignal } from './common.js';
 import { waitLine } from './progress.js';
+import { sandboxOptions, sandboxPolicy } from './sandbox-options.js';
 
 const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for the host and a worker (default 15s)' };
 const DEFAULT_WAIT_MS = 15_000;
+
 
 /** Joins for a one-shot command: waits for the host (saying so on stderr) until `deadline`. */
 async function joinUntil(options: Record<string, unknown>, deadline: number, cluster = str(options.cluster), invite?: string): Promise<Cluster> {
@@ -69,7 +71,7 @@ export const workerCommand: Command = {
     options: [
       clusterOption,
       { name: 'slots', type: 'number', placeholder: 'N', description: 'tasks at once (default: the number of cores)' },
-      { name: 'sandbox', type: 'boolean', description: "run tasks under Node's permission model (no file writes, processes or threads); see SECURITY.md" },
+      ...sandboxOptions,
       { name: 'max-value', type: 'size', placeholder: 'SIZE', env: 'TSP2P_MAX_VALUE', description: "the largest task inputs taken, e.g. 64M or 1G (default 256M); a larger task is refused, saying so" },
       bootstrapOption,
     ],
@@ -86,11 +88,12 @@ export const workerCommand: Command = {
     process.once('SIGINT', stopWaiting);
     process.once('SIGTERM', stopWaiting);
     const maxValue = typeof options['max-value'] === 'number' ? options['max-value'] : undefined;
+    const sandbox = sandboxPolicy(options);
     const worker = await startWorker({
       cluster: str(options.cluster),
       bootstrap: str(options.bootstrap),
       slots,
-      sandbox: options.sandbox === true,
+      sandbox,
       wait: { onWait: line.update, signal: abort.signal },
       ...(maxValue ? { maxValueBytes: maxValue } : {}),
     }).finally(() => {

@@ -1,5 +1,6 @@
 /** The %p2p line magics: whoami, join, leave, status, host, worker, bootstrap. */
 import { Tsp2pError } from '../errors.js';
+import { sandboxArgs } from '../cli/sandbox-options.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import type { LineDirective } from './parse.js';
 import { workerName, workersTable } from './render.js';
@@ -73,7 +74,7 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
     }
     case 'worker': {
       const cluster = str(options.cluster) ?? session.cluster?.label;
-      const args = ['worker', ...(cluster ? [`--cluster=${cluster}`] : []), ...(typeof options.slots === 'number' ? ['--slots', String(options.slots)] : []), ...(options.sandbox ? ['--sandbox'] : [])];
+      const args = ['worker', ...(cluster ? [`--cluster=${cluster}`] : []), ...(typeof options.slots === 'number' ? ['--slots', String(options.slots)] : []), ...sandboxArgs(options)];
       // Counted before it starts: it may well have connected by the time it says it joined.
       const before = session.cluster?.workers().length ?? 0;
       // Up once it joined, or once it says it waits for the host (it joins by itself when the host is up).

@@ -6,6 +6,7 @@
  *   %%p2p [options]               first line of a cell: the rest of the cell runs on a worker
  */
 import { Tsp2pError } from '../errors.js';
+import { sandboxOptions } from '../cli/sandbox-options.js';
 import { helpText, parseCommand, splitArgs, type CommandSpec, type OptionValue } from '../options.js';
 
 const bootstrap = { name: 'bootstrap', type: 'string' as const, placeholder: 'HOST:PORT', description: 'DHT bootstrap nodes (see %p2p bootstrap)' };
@@ -35,7 +36,7 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
     options: [
       { name: 'slots', type: 'number', placeholder: 'N', description: 'tasks at once (default: the number of cores)' },
       { name: 'cluster', type: 'string', placeholder: 'OWNER/NAME', description: 'the cluster (default: the one joined, else personal)' },
-      { name: 'sandbox', type: 'boolean', description: "run tasks under Node's permission model" },
+      ...sandboxOptions,
     ],
   },
   bootstrap: {

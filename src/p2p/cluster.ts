@@ -6,10 +6,12 @@
  *   const pid = await cluster.run({ code: 'process.pid' });
  */
 import { Tsp2pError } from '../errors.js';
+import { homeDir } from './home.js';
 import { openNode, type ClusterNode } from './node.js';
 import { ROLE } from './protocol.js';
 import type { OpenedRoster } from './roster.js';
 import type { RosterWait } from './roster-source.js';
+import { checkSandbox, type SandboxPolicy } from './sandbox.js';
 import { Scheduler, workerMatches } from './scheduler.js';
 import { TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
 import { WorkerService } from './worker.js';
@@ -177,7 +179,8 @@ export interface WorkerStartOptions {
   cluster?: string | undefined;
   bootstrap?: string | undefined;
   slots: number;
-  sandbox?: boolean;
+  /** Run tasks sandboxed (see sandbox.ts); refused at once where that sandbox would not hold. */
+  sandbox?: SandboxPolicy | null;
   cwd?: string;
   wait?: RosterWait;
   /** The largest task inputs taken (default 256 MiB); a larger task is refused with a clear error. */
@@ -185,6 +188,7 @@ export interface WorkerStartOptions {
 }
 
 export async function startWorker(options: WorkerStartOptions): Promise<WorkerProcess> {
+  if (options.sandbox) checkSandbox(options.sandbox, [homeDir()]);
   let worker: WorkerService | null = null;
   const node = await openNode({
     cluster: options.cluster,
@@ -197,7 +201,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerPr
       worker = new WorkerService({
         network,
         slots: options.slots,
-        sandbox: options.sandbox === true,
+        sandbox: options.sandbox ?? null,
         ...(options.cwd ? { cwd: options.cwd } : {}),
         ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
       });

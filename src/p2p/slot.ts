@@ -6,15 +6,13 @@
  * started yet, so a bad task never harms the worker or the tasks behind it. A task asked back (withdraw,
  * cancel) is given up only when the child confirms it had not started it: the slot's view of the FIFO lags
  * the child's by the messages in flight, and guessing there ran tasks twice.
- * With `sandbox`, the child runs under Node's permission model: it may read the worker's directory and
- * tsp2p itself, and may not write files, spawn processes or start threads.
+ * With `sandbox`, the child runs sandboxed: see sandbox.ts.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../log.js';
-import { packageRoot } from '../version.js';
+import { sandboxLaunch, type SandboxPolicy } from './sandbox.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 
 const log = createLogger('slot');
@@ -23,9 +21,13 @@ export const SLOT_DEPTH = 2;
 
 export interface SlotOptions {
   index: number;
+  /** Where an unsandboxed slot runs (a sandboxed one gets a fresh empty directory). */
   cwd: string;
-  sandbox: boolean;
+  sandbox: SandboxPolicy | null;
+  /** The environment of an unsandboxed slot; a sandboxed one gets only `slotEnv` and what its policy keeps. */
   env: NodeJS.ProcessEnv;
+  /** What the slot process needs to be told (its worker's name, its value limit). */
+  slotEnv: Record<string, string>;
   /** Told of each slot process started (alive) and ended: the worker's reaper ends them if it dies. */
   onProcess?: (pid: number, alive: boolean) => void;
 }
@@ -54,16 +56,6 @@ interface SlotTask {
   owner: string;
   sent: boolean;
   asked: 'withdraw' | 'cancel' | null;
-}
-
-/**
- * The paths a sandboxed slot may read, each once and none inside another: Node 20's permission model
- * aborts the process (`Assertion failed: !path_prefix.empty()`) for some overlapping lists, e.g. a worker
- * started in the package's own directory.
- */
-export function readablePaths(paths: string[]): string[] {
-  const normal = [...new Set(paths.map((p) => path.resolve(p)))].sort((a, b) => a.length - b.length);
-  return normal.filter((p, i) => !normal.slice(0, i).some((outer) => p === outer || p.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep)));
 }
 
 export class Slot extends EventEmitter<SlotEvents> {
@@ -103,16 +95,7 @@ export class Slot extends EventEmitter<SlotEvents> {
 
   #spawn(): void {
     this.#childOwner = null;
-    const execArgv = this.options.sandbox
-      ? ['--experimental-permission', ...readablePaths([fileURLToPath(packageRoot), this.options.cwd]).map((p) => `--allow-fs-read=${p}`), '--no-warnings']
-      : [];
-    const child = fork(CHILD, [], {
-      cwd: this.options.cwd,
-      env: this.options.env,
-      execArgv,
-      serialization: 'advanced',
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const child = this.#start();
     this.#child = child;
     const pid = child.pid;
     if (pid !== undefined) {
@@ -143,6 +126,18 @@ export class Slot extends EventEmitter<SlotEvents> {
         this.emit('died', head.run.id, signal ? `killed by ${signal}` : `exited with code ${code}`);
       }
     });
+  }
+
+  #start(): ChildProcess {
+    const { sandbox, slotEnv } = this.options;
+    const stdio: ['ignore', 'ignore', 'inherit', 'ipc'] = ['ignore', 'ignore', 'inherit', 'ipc'];
+    if (!sandbox) return fork(CHILD, [], { cwd: this.options.cwd, env: { ...this.options.env, ...slotEnv }, serialization: 'advanced', stdio });
+    const launch = sandboxLaunch(sandbox, CHILD, slotEnv);
+    // detached: a session of its own, so a task's kill(0) or a Ctrl-C at the worker's terminal stays apart.
+    const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, serialization: 'advanced', stdio, detached: true });
+    child.once('exit', launch.dispose);
+    child.once('error', launch.dispose);
+    return child;
   }
 
   #report(m: ChildReport): void {

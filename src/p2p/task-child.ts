@@ -12,6 +12,7 @@ import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { HOST_REALM, rehome } from './realm.js';
+import { explainDenial, sandboxKind } from './sandbox-denial.js';
 import { clearTimers, declarationConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
 import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire } from './values.js';
 
@@ -31,6 +32,8 @@ function sendLast(report: ChildReport): Promise<void> | void {
 const workerName = `${process.env.TSP2P_WORKER_USER ?? 'worker'}@${hostname()}`;
 /** The worker's --max-value: inputs that would inflate past it are refused before they take the memory. */
 const maxValue = Number(process.env.TSP2P_SLOT_MAX_VALUE) || DEFAULT_MAX_VALUE_BYTES;
+/** Whether this process runs sandboxed, and with network or not (sandbox.ts): errors it causes say so. */
+const sandboxed = sandboxKind(process.env.TSP2P_SANDBOX);
 let current: string | null = null;
 
 captureProcessOutput((name, text) => {
@@ -85,7 +88,11 @@ function errorJson(thrown: unknown): string {
   // Errors made inside the task's context are from another realm: `instanceof Error` is false for them.
   if (types.isNativeError(thrown) || thrown instanceof Error) {
     const error = thrown as Error;
-    return JSON.stringify({ ename: error.name || 'Error', evalue: error.message, stack: taskStack(error.stack ?? ''), worker: workerName });
+    const denial = explainDenial(error, sandboxed);
+    const evalue = denial ? `${error.message}: ${denial}` : error.message;
+    // The stack opens with the message: it is what most clients show.
+    const stack = denial ? (error.stack ?? '').replace(error.message, evalue) : (error.stack ?? '');
+    return JSON.stringify({ ename: error.name || 'Error', evalue, stack: taskStack(stack), worker: workerName });
   }
   return JSON.stringify({ ename: 'Uncaught', evalue: inspectValue(thrown), stack: '', worker: workerName });
 }

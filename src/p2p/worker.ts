@@ -11,8 +11,10 @@ import { hostname } from 'node:os';
 import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
+import type { SandboxPolicy } from './sandbox.js';
 import type { Frame, FrameName } from './protocol.js';
-import { Slot, SLOT_DEPTH } from './slot.js';
+import { Slot } from './slot.js';
+import { SlotPool } from './slot-pool.js';
 import { SlotReaper } from './slot-reaper.js';
 import type { ChildReport } from './task-messages.js';
 import { DEFAULT_MAX_VALUE_BYTES, wireSize } from './values.js';
@@ -24,12 +26,15 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 const HEARTBEAT_MS = 1_000;
+/** The member a task is of (its client's identity): a slot process serves one. */
+const ownerOf = (task: { peer: Peer }): string => task.peer.identity.toString('hex');
 
 export interface WorkerOptions {
   network: PeerNetwork;
   slots: number;
   cwd?: string;
-  sandbox?: boolean;
+  /** Run tasks sandboxed (checked beforehand with checkSandbox). */
+  sandbox?: SandboxPolicy | null;
   /** The largest task inputs taken (`--max-value`; the network drops larger frames as they come). */
   maxValueBytes?: number;
 }
@@ -51,7 +56,8 @@ interface WorkerEvents {
 }
 
 export class WorkerService extends EventEmitter<WorkerEvents> {
-  readonly slots: Slot[];
+  /** The slot processes (more than --slots when members take turns: see SlotPool). */
+  readonly pool: SlotPool;
   /** How errors name this worker: user@host. */
   readonly name: string;
   done = 0;
@@ -69,10 +75,10 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.name = `${options.network.identity.name}@${hostname()}`;
     this.#maxValue = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     // The slot process inflates the inputs: it holds them to the same limit.
-    const env = { ...process.env, TSP2P_WORKER_USER: options.network.identity.name, TSP2P_SLOT_MAX_VALUE: `${this.#maxValue}` };
+    const slotEnv = { TSP2P_WORKER_USER: options.network.identity.name, TSP2P_SLOT_MAX_VALUE: `${this.#maxValue}` };
     const onProcess = (pid: number, alive: boolean) => this.#reaper.track(pid, alive);
-    this.slots = Array.from({ length: options.slots }, (_, index) => {
-      const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox === true, env, onProcess });
+    this.pool = new SlotPool(options.slots, (index) => {
+      const slot = new Slot({ index, cwd: options.cwd ?? process.cwd(), sandbox: options.sandbox ?? null, env: process.env, slotEnv, onProcess });
       slot.on('report', (report) => this.#report(report));
       slot.on('started', (taskId) => this.#started(taskId));
       slot.on('died', (taskId, reason) => this.#lost(taskId, reason));
@@ -91,13 +97,13 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
 
   /** Resolves when every slot process is up. */
   async ready(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.ready()));
+    await this.pool.ready();
   }
 
   get load(): Frame<'load'> {
     const waiting = [...this.#queues.values()].reduce((n, q) => n + q.length, 0);
-    const running = this.slots.filter((s) => s.running !== null).length;
-    return { slots: this.slots.length, running, queued: waiting + this.#running.size - running, done: this.done };
+    const running = this.pool.slots.filter((s) => s.running !== null).length;
+    return { slots: this.pool.capacity, running, queued: waiting + this.#running.size - running, done: this.done };
   }
 
   #key(peer: Peer, id: string): string {
@@ -139,38 +145,40 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   }
 
   /**
-   * Serves the clients' queues in turn, one task each: idle slots first, then a task to wait in each. A
-   * task goes to a slot whose process already serves its member if one is free, else to one serving no one
-   * yet, else to any (whose process is then replaced: one member per process, see Slot).
+   * Hands out queued tasks while slots can take them, the clients' queues in turn, one task each: an idle
+   * slot first (all run at once), then one to wait behind a running task of the same member (sent ahead).
+   * Which process a task goes to, and how long a member keeps one while others wait: SlotPool.
    */
   #schedule(): void {
-    for (let depth = 0; depth < SLOT_DEPTH; depth++) {
-      const free = this.slots.filter((s) => s.size === depth);
-      while (free.length > 0) {
-        const next = this.#nextTask();
-        if (!next) return;
-        const owner = next.peer.identity.toString('hex');
-        const at = Math.max(0, [free.findIndex((s) => s.owner === owner), free.findIndex((s) => s.owner === null)].find((i) => i >= 0) ?? 0);
-        const [slot] = free.splice(at, 1);
-        this.#assign(slot as Slot, next);
-      }
-    }
+    while (this.#placeOne());
   }
 
-  #nextTask(): Task | undefined {
-    const peerId = this.#turn.shift();
-    if (peerId === undefined) return undefined;
-    const queue = this.#queues.get(peerId) ?? [];
-    const task = queue.shift();
-    if (queue.length > 0) this.#turn.push(peerId);
-    else this.#queues.delete(peerId);
-    return task;
+  /** Places the next task of the first client in turn that can be placed now; false if none can. */
+  #placeOne(): boolean {
+    const owners = new Set<string>();
+    for (const queue of this.#queues.values()) if (queue[0]) owners.add(ownerOf(queue[0]));
+    for (const [at, peerId] of this.#turn.entries()) {
+      const queue = this.#queues.get(peerId);
+      const task = queue?.[0];
+      if (!queue || !task) continue;
+      const owner = ownerOf(task);
+      const slot = this.pool.place(owner, owners.size > 1);
+      if (!slot) continue;
+      queue.shift();
+      this.#turn.splice(at, 1);
+      if (queue.length > 0) this.#turn.push(peerId);
+      else this.#queues.delete(peerId);
+      this.pool.used(slot, slot.size === 0);
+      this.#assign(slot, task);
+      return true;
+    }
+    return false;
   }
 
   #assign(slot: Slot, task: Task): void {
     const { frame } = task;
     this.#running.set(task.key, { ...task, slot, timer: null });
-    slot.run({ type: 'run', id: task.key, client: task.peer.id, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers }, task.peer.identity.toString('hex'));
+    slot.run({ type: 'run', id: task.key, client: task.peer.id, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers }, ownerOf(task));
   }
 
   /** The task reached the head of its slot: it runs now, and its timeout counts from here. */
@@ -314,7 +322,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
-    await Promise.all(this.slots.map((s) => s.close()));
+    await this.pool.close();
     this.#reaper.close();
   }
 }
