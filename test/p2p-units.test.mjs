@@ -81,7 +81,7 @@ describe('identity and friends', () => {
 describe('rosters', () => {
   const owner = crypto.keyPair();
   const bob = crypto.keyPair();
-  const fields = { owner: owner.publicKey, name: 'friends', seq: 3, issued: 1, expires: Date.now() + 60_000, secret: crypto.randomBytes(32), members: [{ key: bob.publicKey, name: 'bob' }] };
+  const fields = { owner: owner.publicKey, name: 'friends', seq: 3, issued: 1, expires: Date.now() + 60_000, secret: crypto.randomBytes(32), members: [{ key: bob.publicKey, name: 'bob' }], retired: [] };
 
   test('signed by the owner, opened by anyone, members checked', () => {
     const roster = signRoster(fields, owner);
@@ -110,6 +110,19 @@ describe('rosters', () => {
     assert.ok(topicOf(a).equals(topicOf(b)));
     assert.ok(!topicOf(a).equals(topicOf({ ...fields, secret: crypto.randomBytes(32) })));
     assert.ok(!topicOf(a).equals(certificateKeyOf(a)));
+  });
+
+  test('a roster stored by an earlier tsp2p (version 1, no retired secrets) still opens', () => {
+    const key = { preencode: (st, v) => c.fixed32.preencode(st, v), encode: (st, v) => c.fixed32.encode(st, v), decode: (st) => c.fixed32.decode(st) };
+    const v1 = struct({ version: c.uint, owner: key, name: c.string, seq: c.uint, issued: c.uint, expires: c.uint, secret: key, members: c.array(struct({ key, name: c.string })) });
+    const { retired: _none, ...old } = fields;
+    const payload = encode(v1, { version: 1, ...old });
+    const signature = crypto.sign(Buffer.concat([Buffer.from('tsp2p/roster/v1\0'), payload]), owner.secretKey);
+    const signed = encode(struct({ payload: c.buffer, signature: c.fixed64 }), { payload, signature });
+    const opened = openRoster(signed, { owner: owner.publicKey, name: 'friends' });
+    assert.equal(opened.seq, 3);
+    assert.deepEqual(opened.retired, []);
+    assert.ok(isMember(opened, bob.publicKey));
   });
 
   test('the personal roster is the same every time it is made', () => {
@@ -267,7 +280,12 @@ describe('hosting', () => {
     const fewer = planHosting(me, 'friends', ['bob']);
     assert.deepEqual(fewer.removed, ['carol']);
     assert.notEqual(fewer.hosted.secret, first.hosted.secret);
-    assert.ok(fewer.hosted.previous, 'the previous roster is kept for the grace period');
+    // The roster names the secret it replaced, until the last roster with it expires: members visit its
+    // topic, where a peer that missed the removal finds them.
+    assert.deepEqual(fewer.roster.retired.map((r) => [r.secret.toString('hex'), r.expires]), [[first.hosted.secret, again.roster.expires]]);
+    assert.ok(openRoster(fewer.roster.bytes).retired[0].secret.equals(Buffer.from(first.hosted.secret, 'hex')), 'it travels in the signed roster');
+    const later = planHosting(me, 'friends', ['bob'], undefined, again.roster.expires + 1);
+    assert.deepEqual(later.roster.retired, [], 'an expired one is dropped');
     assert.equal(statSync(path.join(process.env.TSP2P_HOME, 'hosted', 'friends.json')).mode & 0o777, 0o600);
   });
 

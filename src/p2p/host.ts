@@ -13,7 +13,7 @@ import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { c } from './codec.js';
 import { addFriend } from './friends.js';
-import { inviteKeyPair, loadHosted, previousRosterOf, resign, rosterOf, type HostedCluster } from './hosting.js';
+import { inviteKeyPair, loadHosted, resign, rosterOf, type HostedCluster } from './hosting.js';
 import type { Identity } from './identity.js';
 import { encodeKey, shortKey } from './keys.js';
 import { HOST_MESSAGES, HOST_PROTOCOL, storeRoster } from './membership.js';
@@ -70,8 +70,7 @@ export class HostService {
     );
     await this.#server.listen(this.me.keyPair);
     storeRoster(this.#roster);
-    const previous = previousRosterOf(this.#hosted());
-    this.#network = new PeerNetwork({ dht: this.dht, identity: this.me, roster: this.#roster, roles: ROLE.host, onRoster: storeRoster, ...(previous ? { previous: [previous] } : {}) });
+    this.#network = new PeerNetwork({ dht: this.dht, identity: this.me, roster: this.#roster, roles: ROLE.host, onRoster: storeRoster });
     await this.#network.start();
     for (const invite of this.#hosted().invites) await this.#listenForInvite(invite.name, invite.seed);
     // Re-sign when half the roster's lifetime has passed, so members never hold an expired one.

@@ -38,8 +38,11 @@ export interface HostedCluster {
   durationMs: number;
   /** base64 of the signed roster */
   roster: string;
-  /** base64 of the roster before the last change of secret: the host visits its topic for a while. */
-  previous?: string;
+  /**
+   * Earlier secrets (hex) and until when a roster with each may still be in use: the roster lists them, so
+   * members meet peers that missed a removal (see roster.ts).
+   */
+  retired?: { secret: string; expires: number }[];
 }
 
 export function hostedFile(name: string): string {
@@ -58,10 +61,6 @@ export function rosterOf(hosted: HostedCluster): OpenedRoster {
   return openRoster(Buffer.from(hosted.roster, 'base64'));
 }
 
-export function previousRosterOf(hosted: HostedCluster): OpenedRoster | null {
-  return hosted.previous ? openRoster(Buffer.from(hosted.previous, 'base64')) : null;
-}
-
 /** Signs the hosted cluster's roster anew (seq + 1, fresh expiry) and stores it. */
 export function resign(hosted: HostedCluster, me: Identity, now = Date.now()): OpenedRoster {
   hosted.seq += 1;
@@ -74,6 +73,7 @@ export function resign(hosted: HostedCluster, me: Identity, now = Date.now()): O
       expires: now + hosted.durationMs,
       secret: Buffer.from(hosted.secret, 'hex'),
       members: hosted.members.map((m) => ({ key: decodeKey(m.key), name: m.name })),
+      retired: (hosted.retired ?? []).filter((r) => r.expires > now).map((r) => ({ secret: Buffer.from(r.secret, 'hex'), expires: r.expires })),
     },
     me.keyPair,
   );
@@ -88,6 +88,13 @@ export interface HostingPlan {
   added: string[];
   removed: string[];
   invites: { name: string; code: string }[];
+}
+
+/** The earlier secrets still in use after re-hosting; with a new secret, the one it replaces joins them. */
+function retiredAfter(previous: HostedCluster | null, newSecret: boolean, now: number): { secret: string; expires: number }[] {
+  const retired = (previous?.retired ?? []).filter((r) => r.expires > now);
+  if (previous && newSecret && previous.roster) retired.push({ secret: previous.secret, expires: rosterOf(previous).expires });
+  return retired;
 }
 
 /** Applies `tsp2p host --users=... --cluster=me/NAME`: members from the friends book, invites for the rest. */
@@ -115,7 +122,7 @@ export function planHosting(me: Identity, name: string, users: string[], duratio
     secret: previous && removed.length === 0 ? previous.secret : crypto.randomBytes(32).toString('hex'),
     durationMs,
     roster: '',
-    ...(previous && removed.length > 0 ? { previous: previous.roster } : previous?.previous ? { previous: previous.previous } : {}),
+    retired: retiredAfter(previous, removed.length > 0, now),
   };
   const roster = resign(hosted, me, now);
   return { hosted, roster, added, removed, invites: invites.map((i) => ({ name: i.name, code: inviteCode(me.keyPair.publicKey, Buffer.from(i.seed, 'hex')) })) };

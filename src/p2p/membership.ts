@@ -65,7 +65,7 @@ export function storeRoster(roster: OpenedRoster): void {
 export function personalRoster(me: Identity): OpenedRoster {
   const secret = crypto.hash(Buffer.concat([Buffer.from('tsp2p/personal\0'), me.keyPair.secretKey]));
   // A fixed issue time keeps the roster byte-identical wherever it is made.
-  return signRoster({ owner: me.keyPair.publicKey, name: PERSONAL, seq: 1, issued: 0, expires: PERSONAL_EXPIRES, secret, members: [] }, me.keyPair);
+  return signRoster({ owner: me.keyPair.publicKey, name: PERSONAL, seq: 1, issued: 0, expires: PERSONAL_EXPIRES, secret, members: [], retired: [] }, me.keyPair);
 }
 
 const hostRequest = { name: c.string };

@@ -39,7 +39,13 @@ const REJECT_FOR_MS = 10_000;
 /** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
 const CONNECT_TIMEOUT_MS = 8_000;
 
-const ROTATION_GRACE_MS = 5 * 60_000;
+
+/** The roster's secret, then its retired ones and `known` earlier ones, each once, while still in use. */
+function secretsOf(roster: OpenedRoster, known: { secret: Buffer; until: number }[]): { secret: Buffer; until: number }[] {
+  const all = [{ secret: roster.secret, until: Infinity }, ...roster.retired.map((r) => ({ secret: r.secret, until: r.expires })), ...known];
+  const now = Date.now();
+  return all.filter((s, i) => s.until > now && all.findIndex((t) => t.secret.equals(s.secret)) === i);
+}
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
 
 /** A remote session: stable while its connection may be replaced underneath (channel and socket change). */
@@ -66,8 +72,6 @@ export interface NetworkOptions {
   slots?: number;
   /** Called with each newer roster adopted (to store it). */
   onRoster?: (roster: OpenedRoster) => void;
-  /** Rosters with earlier secrets whose topics to visit for a while (a host that just changed secret). */
-  previous?: OpenedRoster[];
   /** The largest value this process takes from a peer (`--max-value`); larger frames are dropped as they come. */
   maxValueBytes?: number;
 }
@@ -90,8 +94,11 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   readonly dht: DHT;
   readonly identity: Identity;
   #roster: OpenedRoster;
-  /** The secrets this process answers to: the roster's, and earlier ones until their grace ends. */
-  #secrets: { roster: OpenedRoster; until: number }[];
+  /**
+   * The secrets this process answers to (topics visited, certificates sealed and opened): the roster's,
+   * then earlier ones until no valid roster can hold them (see roster.ts `retired`).
+   */
+  #secrets: { secret: Buffer; until: number }[];
   #certificateSeq = 0;
   #verified = new Map<string, { identity: Buffer; expires: number }>();
   #rejected = new Map<string, number>();
@@ -117,8 +124,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.dht = options.dht;
     this.identity = options.identity;
     this.#roster = options.roster;
-    const graceEnds = Date.now() + ROTATION_GRACE_MS;
-    this.#secrets = [{ roster: options.roster, until: Infinity }, ...(options.previous ?? []).map((roster) => ({ roster, until: graceEnds }))];
+    this.#secrets = secretsOf(options.roster, []);
     this.#discovery = new Discovery({
       dht: options.dht,
       session: this.session,
@@ -131,11 +137,11 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     });
   }
 
-  /** Active secrets, current first; expired graces are dropped here. */
-  #activeSecrets(): OpenedRoster[] {
+  /** Active secrets, current first; expired ones are dropped here. */
+  #activeSecrets(): { secret: Buffer }[] {
     const now = Date.now();
     this.#secrets = this.#secrets.filter((s) => s.until > now);
-    return this.#secrets.map((s) => s.roster);
+    return this.#secrets;
   }
 
   get roster(): OpenedRoster {
@@ -356,11 +362,11 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   }
 
   /**
-   * A new secret: a new topic and certificate key. The old topic is still visited for a grace period, so
-   * members that have not heard yet meet us there and receive the new roster in our hello.
+   * A new secret: a new topic and certificate key. The old topic is still visited while a roster with it
+   * may be in use, so members that have not heard yet meet us there and receive the new roster in our hello.
    */
   async #rotate(previous: OpenedRoster): Promise<void> {
-    this.#secrets = [{ roster: this.#roster, until: Infinity }, { roster: previous, until: Date.now() + ROTATION_GRACE_MS }, ...this.#secrets.slice(1)];
+    this.#secrets = secretsOf(this.#roster, [{ secret: previous.secret, until: previous.expires }, ...this.#secrets]);
     try {
       await this.#publishCertificate();
       this.refresh();

@@ -3,16 +3,21 @@
  * (highest seq, not expired) and hand it to each other, so the cluster works while its host is offline.
  * The roster also carries the cluster's topic secret, so it travels only between members over encrypted
  * connections; the swarm topic and the certificate key derive from that secret, never from names.
+ * After a member is removed (a new secret), the roster lists the earlier secrets still in use (`retired`,
+ * each until the last roster with it expires): members visit their topics too, so a peer that missed the
+ * change and restarted with its stored roster meets them there, and adopts the new roster at once.
  */
 import crypto, { type KeyPair } from 'hypercore-crypto';
 import { Tsp2pError } from '../errors.js';
 import { bytes, c, decode, encode, key32, sig64, struct } from './codec.js';
 
-const VERSION = 1;
+/** 2 added `retired`; version 1 rosters (stored before it) still open, with none. */
+const VERSION = 2;
 const SIGNING_PREFIX = Buffer.from('tsp2p/roster/v1\0');
 
 const memberEncoding = struct({ key: key32, name: c.string });
-const payloadEncoding = struct({
+const retiredEncoding = struct({ secret: key32, expires: c.uint });
+const v1Fields = {
   version: c.uint,
   owner: key32,
   name: c.string,
@@ -21,7 +26,9 @@ const payloadEncoding = struct({
   expires: c.uint,
   secret: key32,
   members: c.array(memberEncoding),
-});
+};
+const payloadV1 = struct(v1Fields);
+const payloadEncoding = struct({ ...v1Fields, retired: c.array(retiredEncoding) });
 const signedEncoding = struct({ payload: bytes, signature: sig64 });
 
 export interface RosterFields {
@@ -32,6 +39,13 @@ export interface RosterFields {
   expires: number;
   secret: Buffer;
   members: { key: Buffer; name: string }[];
+  /** Earlier secrets, and until when a peer may still hold a roster with each. */
+  retired: RetiredSecret[];
+}
+
+export interface RetiredSecret {
+  secret: Buffer;
+  expires: number;
 }
 
 export interface OpenedRoster extends RosterFields {
@@ -52,11 +66,13 @@ export function openRoster(signed: Buffer, expected?: { owner: Buffer; name: str
   let outer;
   try {
     outer = decode(signedEncoding, signed, 'roster');
-    fields = decode(payloadEncoding, outer.payload, 'roster payload');
+    const version = c.uint.decode(c.state(0, outer.payload.byteLength, outer.payload));
+    if (version === 1) fields = { ...decode(payloadV1, outer.payload, 'roster payload'), retired: [] };
+    else if (version === VERSION) fields = decode(payloadEncoding, outer.payload, 'roster payload');
+    else throw new Error(`unknown roster version ${version}: update tsp2p`);
   } catch (err) {
     throw Tsp2pError.BAD_ROSTER(err instanceof Error ? err.message : String(err));
   }
-  if (fields.version !== VERSION) throw Tsp2pError.BAD_ROSTER(`unknown roster version ${fields.version}`);
   if (!crypto.verify(Buffer.concat([SIGNING_PREFIX, outer.payload]), outer.signature, fields.owner)) throw Tsp2pError.BAD_ROSTER('bad signature');
   if (expected && (!expected.owner.equals(fields.owner) || expected.name !== fields.name)) throw Tsp2pError.BAD_ROSTER('it is for another cluster');
   const { version: _version, ...rest } = fields;
@@ -82,12 +98,12 @@ function derive(label: string, secret: Buffer): Buffer {
 }
 
 /** The swarm topic: only someone holding the secret can find the cluster's peers. */
-export function topicOf(roster: RosterFields): Buffer {
+export function topicOf(roster: { secret: Buffer }): Buffer {
   return derive('topic', roster.secret);
 }
 
 /** The key that encrypts session certificates of this cluster. */
-export function certificateKeyOf(roster: RosterFields): Buffer {
+export function certificateKeyOf(roster: { secret: Buffer }): Buffer {
   return derive('certificate', roster.secret);
 }
 
