@@ -60,12 +60,16 @@ export class Proc {
 }
 
 export class World {
-  static async create(users = ['alice', 'bob', 'carol', 'diana']) {
+  /** `bootstrap`: use those DHT nodes (a simulated internet's) instead of starting one. */
+  static async create(users = ['alice', 'bob', 'carol', 'diana'], { bootstrap } = {}) {
     const world = new World(mkdtempSync(path.join(tmpdir(), 'tsp2p-world-')));
-    const port = await freeUdpPort();
-    world.bootstrap = `127.0.0.1:${port}`;
-    world.dht = world.spawn(null, ['dht', '--port', String(port)], 'dht');
-    await world.dht.waitFor('DHT bootstrap node on');
+    if (bootstrap) world.bootstrap = bootstrap;
+    else {
+      const port = await freeUdpPort();
+      world.bootstrap = `127.0.0.1:${port}`;
+      world.dht = world.spawn(null, ['dht', '--port', String(port)], 'dht');
+      await world.dht.waitFor('DHT bootstrap node on');
+    }
     for (const user of users) await world.addUser(user);
     for (const a of users) for (const b of users) if (a !== b) await world.cli(a, ['friends', 'add', b, world.keys[b]]);
     return world;
@@ -91,9 +95,11 @@ export class World {
     this.keys[user] = JSON.parse(stdout).key;
   }
 
-  /** Starts `tsp2p ARGS` as `user` (in the background). */
-  spawn(user, args, label = `${user} ${args[0]}`, { cwd = this.dir, env = {} } = {}) {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...this.env(user), ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `tsp2p ARGS` as `user` (in the background); `netns`: in that network namespace (simnet.mjs). */
+  spawn(user, args, label = `${user} ${args[0]}`, { cwd = this.dir, env = {}, netns } = {}) {
+    const argv = [process.execPath, CLI, ...args];
+    const [command, ...rest] = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+    const child = spawn(command, rest, { env: { ...this.env(user), ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const proc = new Proc(child, label);
     this.procs.push(proc);
     return proc;
@@ -121,8 +127,8 @@ export class World {
   }
 
   /** Runs `tsp2p ARGS` as `user` to the end. */
-  async cli(user, args, { timeoutMs = 60_000, env = {} } = {}) {
-    const proc = this.spawn(user, args, undefined, { env });
+  async cli(user, args, { timeoutMs = 60_000, env = {}, netns } = {}) {
+    const proc = this.spawn(user, args, undefined, { env, netns });
     const timer = setTimeout(() => {
       // Before ending it, note what state it was in (running, sleeping, stopped…): a hang should say why.
       proc.stderr += `\n[test harness: killed after ${timeoutMs} ms; ${processState(proc.pid)}]\n`;
@@ -133,14 +139,14 @@ export class World {
     return { code, stdout: proc.stdout, stderr: proc.stderr };
   }
 
-  async startHost(users, cluster = 'alice/friends') {
-    const host = this.spawn('alice', ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`], 'alice host');
+  async startHost(users, cluster = 'alice/friends', { extra = [], netns } = {}) {
+    const host = this.spawn('alice', ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...extra], 'alice host', { netns });
     await host.waitFor('is up');
     return host;
   }
 
-  async startWorker(user, { slots = 1, cluster = 'alice/friends', extra = [], cwd } = {}) {
-    const worker = this.spawn(user, ['worker', `--cluster=${cluster}`, '--slots', String(slots), ...extra], `${user} worker`, cwd ? { cwd } : {});
+  async startWorker(user, { slots = 1, cluster = 'alice/friends', extra = [], cwd, netns } = {}) {
+    const worker = this.spawn(user, ['worker', `--cluster=${cluster}`, '--slots', String(slots), ...extra], `${user} worker`, { ...(cwd ? { cwd } : {}), netns });
     await worker.waitFor('worker joined');
     return worker;
   }
