@@ -139,7 +139,7 @@ describe('session certificates', () => {
   const key = crypto.randomBytes(32);
 
   test('open only with the cluster key, for that session and cluster', () => {
-    const record = issueCertificate(alice, session, cluster, [key]);
+    const record = issueCertificate(alice, session, cluster, 1, [key]);
     const cert = openCertificate(record, session, cluster, [key]);
     assert.ok(cert.identity.equals(alice.publicKey));
     assert.throws(() => openCertificate(record, session, cluster, [crypto.randomBytes(32)]), { code: 'BAD_CERTIFICATE' });
@@ -150,7 +150,7 @@ describe('session certificates', () => {
 
   test('a record sealed under two keys (a change of secret) opens with either', () => {
     const other = crypto.randomBytes(32);
-    const record = issueCertificate(alice, session, cluster, [key, other]);
+    const record = issueCertificate(alice, session, cluster, 1, [key, other]);
     assert.ok(openCertificate(record, session, cluster, [other]).identity.equals(alice.publicKey));
   });
 });

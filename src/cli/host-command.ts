@@ -11,6 +11,7 @@ export const hostCommand: Command = {
       { name: 'cluster', type: 'string', placeholder: 'YOU/NAME', description: 'the cluster, owned by you (e.g. alice/friends)' },
       { name: 'users', type: 'list', placeholder: 'A,B,...', description: 'who may use it (names from your friends book); unknown names get invite codes' },
       { name: 'duration', type: 'duration', placeholder: 'D', description: 'how long the roster stays valid without the host (default 1d; a running host re-signs it when half is left)' },
+      { name: 'relay', type: 'boolean', description: 'also relay members who cannot reach each other directly (both behind port-randomizing NATs); for a host with a reachable address. The relay sees ciphertext only and serves members only' },
       bootstrapOption,
     ],
     epilog: [
@@ -43,9 +44,9 @@ export const hostCommand: Command = {
     }
     const dht = createDht(str(options.bootstrap));
     await dht.ready();
-    const host = new HostService(dht, me, name, { onJoined: (_c, who) => say(`${who} joined ${cluster} with an invite`) });
+    const host = new HostService(dht, me, name, { onJoined: (_c, who) => say(`${who} joined ${cluster} with an invite`) }, { relay: options.relay === true });
     await host.start();
-    say(`host of ${cluster} is up (key ${me.key}); Ctrl-C stops it (members keep working meanwhile)`);
+    say(`host of ${cluster} is up (key ${me.key})${options.relay ? ', relaying for members' : ''}; Ctrl-C stops it (members keep working meanwhile)`);
     await untilSignal();
     await host.close();
     await dht.destroy();

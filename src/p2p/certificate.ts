@@ -1,7 +1,8 @@
 /**
  * Session certificates. Each tsp2p process meets the swarm with its own ephemeral key pair (one user runs a
  * notebook, a worker and a host at once, and peers must tell those apart), so a peer's key alone does not
- * say whose it is. The process's identity key signs "session key S belongs to me in cluster C until T"; the
+ * say whose it is. The process's identity key signs "session key S belongs to me in cluster C until T, in
+ * roles R" (worker, client, host: a peer decides from them whether to dial, before dialling); the
  * certificate, encrypted with a key only members can derive, is stored in the DHT under S itself (a mutable
  * record only S can write). A firewall fetches and checks it before accepting S: non-members are refused
  * during the handshake, before any data flows. See docs/protocol.md.
@@ -14,7 +15,7 @@ import { bytes, c, decode, encode, key32, sig64, struct } from './codec.js';
 const SIGNING_PREFIX = Buffer.from('tsp2p/session/v1\0');
 export const CERTIFICATE_LIFETIME_MS = 24 * 3_600_000;
 
-const bodyEncoding = struct({ identity: key32, session: key32, cluster: key32, expires: c.uint });
+const bodyEncoding = struct({ identity: key32, session: key32, cluster: key32, expires: c.uint, roles: c.uint });
 const certificateEncoding = struct({ body: bodyEncoding, signature: sig64 });
 
 export interface Certificate {
@@ -22,6 +23,8 @@ export interface Certificate {
   session: Buffer;
   cluster: Buffer;
   expires: number;
+  /** The process's roles (protocol.ts ROLE bits). */
+  roles: number;
 }
 
 function signedPart(body: Certificate): Buffer {
@@ -49,8 +52,8 @@ const recordEncoding = c.array(bytes);
  * The record a process publishes under its session key: its certificate sealed once per key it is valid
  * under (during a change of secret, peers that still hold the previous one must be able to verify it too).
  */
-export function issueCertificate(identity: KeyPair, session: Buffer, cluster: Buffer, certificateKeys: Buffer[], now = Date.now()): Buffer {
-  const body: Certificate = { identity: identity.publicKey, session, cluster, expires: now + CERTIFICATE_LIFETIME_MS };
+export function issueCertificate(identity: KeyPair, session: Buffer, cluster: Buffer, roles: number, certificateKeys: Buffer[], now = Date.now()): Buffer {
+  const body: Certificate = { identity: identity.publicKey, session, cluster, expires: now + CERTIFICATE_LIFETIME_MS, roles };
   const signature = crypto.sign(signedPart(body), identity.secretKey);
   const plain = encode(certificateEncoding, { body, signature });
   return encode(recordEncoding, certificateKeys.map((key) => seal(plain, key)));

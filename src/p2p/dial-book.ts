@@ -16,6 +16,8 @@ interface DialRecord {
   retryAt: number;
   reason: string | null;
   seen: number;
+  /** When discovery first found it (a peer that should dial us gets a while to do so: dial-policy.ts). */
+  firstSeen: number;
 }
 
 export interface DialSummary {
@@ -34,7 +36,7 @@ export class DialBook {
     let record = this.#records.get(id);
     if (!record) {
       if (this.#records.size >= MAX_RECORDS) this.#forget();
-      record = { identity: null, failures: 0, retryAt: 0, reason: null, seen: Date.now() };
+      record = { identity: null, failures: 0, retryAt: 0, reason: null, seen: Date.now(), firstSeen: Date.now() };
       this.#records.set(id, record);
     }
     return record;
@@ -51,6 +53,18 @@ export class DialBook {
     this.#record(id).seen = Date.now();
   }
 
+  /** How long ago discovery first found `id` (0 if it never did). */
+  foundFor(id: string): number {
+    const record = this.#records.get(id);
+    return record ? Date.now() - record.firstSeen : 0;
+  }
+
+  /** Failed dials since the last connection, and the last one's reason. */
+  failures(id: string): { count: number; reason: string | null } {
+    const record = this.#records.get(id);
+    return { count: record?.failures ?? 0, reason: record?.reason ?? null };
+  }
+
   verified(id: string, identity: Buffer): void {
     this.#record(id).identity = identity;
   }
@@ -61,11 +75,12 @@ export class DialBook {
     return !record || Date.now() >= record.retryAt;
   }
 
-  failed(id: string, reason: string): void {
+  /** A dial failed; the next is due after the back-off, or after `retryInMs` when the cause says when. */
+  failed(id: string, reason: string, retryInMs?: number): void {
     const record = this.#record(id);
     record.failures += 1;
     record.reason = reason;
-    record.retryAt = Date.now() + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (record.failures - 1));
+    record.retryAt = Date.now() + (retryInMs ?? Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (record.failures - 1)));
   }
 
   connected(id: string): void {

@@ -17,6 +17,7 @@ import { inviteKeyPair, loadHosted, resign, rosterOf, type HostedCluster } from 
 import type { Identity } from './identity.js';
 import { encodeKey, shortKey } from './keys.js';
 import { HOST_MESSAGES, HOST_PROTOCOL, storeRoster } from './membership.js';
+import { RelayService } from './relay.js';
 import { PeerNetwork } from './peer-network.js';
 import { ROLE } from './protocol.js';
 import { isMember, type OpenedRoster } from './roster.js';
@@ -30,18 +31,25 @@ export interface HostEvents {
   onJoined?(cluster: string, name: string): void;
 }
 
+export interface HostOptions {
+  /** Also relay members' streams (`--relay`): for a host with a reachable address (relay.ts). */
+  relay?: boolean;
+}
+
 export class HostService {
   #server: Server | null = null;
   #inviteServers = new Map<string, Server>();
   #network: PeerNetwork | null = null;
   #refresh: NodeJS.Timeout | null = null;
   #roster: OpenedRoster;
+  #relay: RelayService | null = null;
 
   constructor(
     private readonly dht: DHT,
     private readonly me: Identity,
     private readonly clusterName: string,
     private readonly events: HostEvents = {},
+    private readonly options: HostOptions = {},
   ) {
     this.#roster = rosterOf(this.#hosted());
   }
@@ -70,7 +78,17 @@ export class HostService {
     );
     await this.#server.listen(this.me.keyPair);
     storeRoster(this.#roster);
-    this.#network = new PeerNetwork({ dht: this.dht, identity: this.me, roster: this.#roster, roles: ROLE.host, onRoster: storeRoster });
+    const relay = this.options.relay ? new RelayService(this.dht, (session) => this.#network?.isMemberSession(session) ?? Promise.resolve(false)) : null;
+    this.#network = new PeerNetwork({
+      dht: this.dht,
+      identity: this.me,
+      roster: this.#roster,
+      roles: ROLE.host | (relay ? ROLE.relay : 0),
+      onRoster: storeRoster,
+      ...(relay ? { relayKey: relay.publicKey } : {}),
+    });
+    await relay?.start();
+    this.#relay = relay;
     await this.#network.start();
     for (const invite of this.#hosted().invites) await this.#listenForInvite(invite.name, invite.seed);
     // Re-sign when half the roster's lifetime has passed, so members never hold an expired one.
@@ -137,6 +155,7 @@ export class HostService {
   async close(): Promise<void> {
     if (this.#refresh) clearInterval(this.#refresh);
     await this.#network?.stop();
+    await this.#relay?.close();
     await Promise.all([...this.#inviteServers.keys()].map((s) => this.#closeInvite(s)));
     await this.#server?.close().catch(() => {});
   }

@@ -14,13 +14,15 @@ import { encodeKey } from './keys.js';
 import { fetchRosterFromHost, isPersonal, resolveClusterRef, storeRoster, type ClusterRef } from './membership.js';
 import { PeerNetwork } from './peer-network.js';
 import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
-import { hostProblem, obtainRoster, type RosterWait } from './roster-source.js';
+import { hostProblem, obtainRoster, warnStoredRoster, type RosterWait } from './roster-source.js';
 import { request } from './rpc.js';
 
 const log = createLogger('node');
 const HOST_TIMEOUT_MS = 15_000;
 /** How often a running member asks the host for a newer roster (revocations reach it even if it missed the push). */
 const HOST_CHECK_MS = 5 * 60_000;
+/** With a stored roster, when to ask the host for a newer one if no peer was found first. */
+const STORED_CHECK_MS = 10_000;
 
 /** `host:port[,host:port...]`; undefined means the public DHT. */
 export function parseBootstrap(text: string | undefined): NodeAddress[] | undefined {
@@ -41,8 +43,17 @@ export function parseBootstrap(text: string | undefined): NodeAddress[] | undefi
  */
 export function createDht(bootstrapText: string | undefined): DHT {
   const bootstrap = parseBootstrap(bootstrapText);
-  return new DHT(bootstrap ? { bootstrap, ephemeral: true } : {});
+  return new DHT({ ...(bootstrap ? { bootstrap, ephemeral: true } : {}), randomPunchInterval: RANDOM_PUNCH_INTERVAL_MS });
 }
+
+/**
+ * Crossing a port-randomizing NAT takes a "random punch" (hundreds of probes or sockets, up to ~35 s);
+ * hyperdht allows one per DHT instance at a time and, by default, none for 20 s after one ends, to keep a
+ * public node from being used to spray packets. A tsp2p process dials only the few members of its cluster
+ * it needs (see dial-policy.ts), and a member joining needs two punches in a row (the host, then a worker):
+ * 20 s between them made most first runs from such a network time out. 2 s keeps a pause between sprays.
+ */
+const RANDOM_PUNCH_INTERVAL_MS = 2_000;
 
 export interface NodeOptions {
   cluster?: string | undefined;
@@ -102,7 +113,9 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
     // An invite is redeemed first: it adds the owner to the friends book, which resolving the name needs.
     const invited = options.invite ? await redeemInvite(dht, identity, options.cluster as string, options.invite) : null;
     const ref = resolveClusterRef(options.cluster, identity);
-    const { roster, source: rosterSource } = invited ? { roster: invited, source: 'from the invite' } : await obtainRoster(dht, identity, ref, options.wait);
+    const obtained = invited ? { roster: invited, source: 'from the invite' } : await obtainRoster(dht, identity, ref, options.wait);
+    const { roster } = obtained;
+    let rosterSource = obtained.source;
     if (isExpired(roster)) throw Tsp2pError.BAD_ROSTER(`the roster of ${ref.label} expired: ask its host to run \`tsp2p host\` again`);
     if (!isMember(roster, identity.keyPair.publicKey)) throw Tsp2pError.NOT_A_MEMBER(ref.label);
     const network = new PeerNetwork({
@@ -122,18 +135,44 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
         .then((fresh) => network.adoptRoster(fresh.bytes))
         .catch((err: unknown) => log.debug(`host of ${ref.label} not reached: ${messageOf(err)}`));
     let hostCheck: NodeJS.Timeout | null = null;
+    let firstCheck: NodeJS.Timeout | null = null;
     if (!isPersonal(ref, identity)) {
       hostCheck = setInterval(() => void checkHost(), HOST_CHECK_MS);
       hostCheck.unref();
+    }
+    if ('stored' in obtained && obtained.stored) {
+      // The stored roster is confirmed (or replaced) by the host once the peers the user waits for are
+      // found (or after STORED_CHECK_MS); if the host is not reached, that is said, with what it means.
+      const confirm = () => {
+        if (firstCheck) clearTimeout(firstCheck);
+        firstCheck = null;
+        network.off('peer', confirm);
+        fetchRosterFromHost(dht, identity, ref, HOST_TIMEOUT_MS)
+          .then((fresh) => {
+            network.adoptRoster(fresh.bytes);
+            rosterSource = 'stored here, confirmed by the host';
+          })
+          .catch((err: unknown) => {
+            if (network.roster.seq !== roster.seq) return;
+            warnStoredRoster(ref, roster, err);
+            rosterSource = `stored here (host not reached: ${hostProblem(err)})`;
+          });
+      };
+      network.once('peer', confirm);
+      firstCheck = setTimeout(confirm, STORED_CHECK_MS);
+      firstCheck.unref();
     }
     return {
       dht,
       identity,
       ref,
       network,
-      rosterSource,
+      get rosterSource() {
+        return rosterSource;
+      },
       async close() {
         if (hostCheck) clearInterval(hostCheck);
+        if (firstCheck) clearTimeout(firstCheck);
         await network.stop();
         await dht.destroy();
       },

@@ -26,6 +26,8 @@ import { version } from '../version.js';
 import { issueCertificate, openCertificate } from './certificate.js';
 import { replaces, Retirements } from './connection-pair.js';
 import { DialBook, type DialSummary } from './dial-book.js';
+import { shouldDial } from './dial-policy.js';
+import { relayedVia, relayFor } from './relay-paths.js';
 import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
 import { Liveness } from './liveness.js';
@@ -37,7 +39,10 @@ const log = createLogger('network');
 
 const REJECT_FOR_MS = 10_000;
 /** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
-const CONNECT_TIMEOUT_MS = 8_000;
+const CONNECT_TIMEOUT_MS = 15_000;
+/** A punch that failed this fast was refused by hyperdht's random-punch gate, not by the network. */
+const PUNCH_GATE_MS = 1_500;
+const PUNCH_RETRY_MS = 2_200;
 
 
 /** The roster's secret, then its retired ones and `known` earlier ones, each once, while still in use. */
@@ -74,6 +79,8 @@ export interface NetworkOptions {
   onRoster?: (roster: OpenedRoster) => void;
   /** The largest value this process takes from a peer (`--max-value`); larger frames are dropped as they come. */
   maxValueBytes?: number;
+  /** The key of the relay this process runs (relay.ts), told to peers in the hello. */
+  relayKey?: Buffer;
 }
 
 interface NetworkEvents {
@@ -100,7 +107,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
    */
   #secrets: { secret: Buffer; until: number }[];
   #certificateSeq = 0;
-  #verified = new Map<string, { identity: Buffer; expires: number }>();
+  #verified = new Map<string, { identity: Buffer; expires: number; roles: number }>();
   #rejected = new Map<string, number>();
   #peers = new Map<string, Peer>();
   #retirements = new Retirements();
@@ -124,6 +131,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.dht = options.dht;
     this.identity = options.identity;
     this.#roster = options.roster;
+    // hyperdht's relayed connections (relay.ts), on both ends, dial the relay with the default key pair:
+    // it must be the one whose certificate proves membership.
+    this.dht.defaultKeyPair = this.session;
     this.#secrets = secretsOf(options.roster, []);
     this.#discovery = new Discovery({
       dht: options.dht,
@@ -150,6 +160,16 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
 
   get peers(): Peer[] {
     return [...this.#peers.values()];
+  }
+
+  /** The user of the relay the connection with `peer` runs through, or null when it is direct. */
+  relayedVia(peer: Peer): string | null {
+    return relayedVia(peer.socket, this.#peers.values());
+  }
+
+  /** Whether a session key belongs to a member of the cluster (its certificate; what the relay serves). */
+  async isMemberSession(session: Buffer): Promise<boolean> {
+    return (await this.#verify(session)) !== null;
   }
 
   get #cluster(): Buffer {
@@ -188,7 +208,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
 
   async #publishCertificate(): Promise<void> {
     const keys = this.#activeSecrets().map(certificateKeyOf);
-    const record = issueCertificate(this.identity.keyPair, this.session.publicKey, this.#cluster, keys);
+    const record = issueCertificate(this.identity.keyPair, this.session.publicKey, this.#cluster, this.options.roles, keys);
     await this.dht.mutablePut(this.session, record, { seq: this.#certificateSeq++ });
   }
 
@@ -215,7 +235,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
           this.#dials.failed(id, `${shortKey(certificate.identity)} is not on the roster`);
           break;
         }
-        this.#verified.set(id, { identity: certificate.identity, expires: certificate.expires });
+        this.#verified.set(id, { identity: certificate.identity, expires: certificate.expires, roles: certificate.roles });
         this.#dials.verified(id, certificate.identity);
         return certificate.identity;
       } catch (err) {
@@ -233,12 +253,18 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.#connecting.add(id);
     void (async () => {
       const identity = await this.#verify(peer.publicKey);
-      if (!identity || this.#stopped || this.#peers.has(id)) {
+      const roles = this.#verified.get(id)?.roles ?? 0;
+      const dial = identity && shouldDial({ roles: this.options.roles, session: this.session.publicKey }, { roles, session: peer.publicKey }, this.#dials.foundFor(id));
+      if (!dial || this.#stopped || this.#peers.has(id)) {
         this.#connecting.delete(id);
         return;
       }
       log.debug(`dialling ${this.#label(peer.publicKey)}`);
-      const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses });
+      const dialled = Date.now();
+      const failures = this.#dials.failures(id);
+      const relayThrough = relayFor(this.#peers.values(), id, failures.count, this.dht.randomized);
+      if (relayThrough) log.info(`dialling ${this.#label(peer.publicKey)} through a relay (direct: ${failures.reason})`);
+      const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses, relayThrough });
       let failure = 'the connection closed before it opened';
       const done = () => {
         clearTimeout(deadline);
@@ -253,9 +279,16 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       socket.once('open', () => clearTimeout(deadline));
       socket.once('close', () => {
         done();
-        if (!this.#peers.has(id)) this.#dials.failed(id, failure);
-      });
-      // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
+        if (this.#peers.has(id) || this.#stopped) return;
+        // A punch refused at once: hyperdht allows one random punch at a time, with a pause after it
+        // (node.ts). It is not the peer's fault: dial again when the pause is over, not on the back-off.
+        // Likewise a direct dial that cannot work while a relay is at hand: through it, at once.
+        const gated =
+          (failure === 'HOLEPUNCH_ABORTED' && Date.now() - dialled < PUNCH_GATE_MS) ||
+          (!relayThrough && relayFor(this.#peers.values(), id, failures.count + 1, this.dht.randomized) !== null);
+        this.#dials.failed(id, failure, gated ? PUNCH_RETRY_MS : undefined);
+        if (gated) setTimeout(() => this.#connectTo(peer), PUNCH_RETRY_MS).unref();
+      });      // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
       // the peer a second time.
       this.#attach(socket, done);
     })();
@@ -272,6 +305,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       slots: this.options.slots ?? 0,
       versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}` }),
       roster: this.#roster.bytes,
+      relay: this.options.relayKey ?? Buffer.alloc(0),
     };
     /** The peer this connection serves, whether as the peer's current connection or a retired one. */
     let peer: Peer | null = null;

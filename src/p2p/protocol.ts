@@ -17,7 +17,8 @@ export const PROTOCOL = 'tsp2p/2';
 /** Earlier versions of the channel: a peer that opens one runs an older tsp2p (values changed in /2). */
 const OLDER_PROTOCOLS = ['tsp2p/1'];
 
-export const ROLE = { worker: 1, client: 2, host: 4 } as const;
+/** relay: the process relays members' streams (its hello names the relay's key: relay.ts). */
+export const ROLE = { worker: 1, client: 2, host: 4, relay: 8 } as const;
 
 const helloEncoding = struct({
   roles: c.uint,
@@ -27,8 +28,10 @@ const helloEncoding = struct({
   /** JSON: { tsp2p, node, platform } */
   versions: c.string,
   roster: bytes,
+  /** The key of the relay this process runs (empty: none). */
+  relay: bytes,
 });
-export type Hello = StructOf<{ roles: typeof c.uint; user: typeof c.string; host: typeof c.string; slots: typeof c.uint; versions: typeof c.string; roster: typeof bytes }>;
+export type Hello = StructOf<{ roles: typeof c.uint; user: typeof c.string; host: typeof c.string; slots: typeof c.uint; versions: typeof c.string; roster: typeof bytes; relay: typeof bytes }>;
 
 const valueFields = { json: c.string, buffers: c.array(bytes) };
 

@@ -6,7 +6,10 @@
  * - your personal cluster: made here, nothing to wait for;
  * - a cluster you own: the roster your host signed, read from TSP2P_HOME (hosting writes it before it
  *   starts serving), or from your host on another machine;
- * - a stored roster: the host comes first, briefly (it may hold a revocation), then the stored one serves;
+ * - a stored roster: it serves at once, and the host is asked in the background once this process has
+ *   found its peers (openNode): asking it first would put a random punch to the host (seconds, behind a
+ *   port-randomizing NAT; see node.ts) before the ones to the workers the user waits for. A newer roster
+ *   from the host, or from any peer, is adopted the moment it comes;
  * - none at all: the host is asked until it answers or the wait ends.
  */
 import type DHT from 'hyperdht';
@@ -18,10 +21,12 @@ import { fetchRosterFromHost, isPersonal, loadStoredRoster, personalRoster, stor
 import { isExpired, isNewer, type OpenedRoster } from './roster.js';
 
 const log = createLogger('node');
-/** With a stored roster in hand, how long to give the host to hand us a newer one first. */
-const HOST_FIRST_MS = 3_000;
-/** One attempt to reach the host; a found host answers well within it, across NATs too. */
-const ATTEMPT_MS = 5_000;
+/**
+ * One attempt to reach the host. A found host answers within a second across ordinary NATs, but crossing a
+ * port-randomizing one takes a random punch of several seconds (see node.ts): cut short, it is lost, and
+ * the next cannot start for a while.
+ */
+const ATTEMPT_MS = 15_000;
 /** Pauses between attempts: short at first, so a host started a moment later is found within ~2 s. */
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
 
@@ -36,6 +41,8 @@ export interface RosterWait {
 
 export interface ObtainedRoster {
   roster: OpenedRoster;
+  /** Taken from this machine's store: the host has not confirmed it is the newest. */
+  stored?: boolean;
   /** Said in diagnostics: how the roster was had ("from the host", "stored here: host not reached (...)"). */
   source: string;
 }
@@ -67,26 +74,17 @@ export async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef, wait
   const own = hostedHere(ref, me);
   if (own) return { roster: newest(own, loadStoredRoster(ref)) ?? own, source: 'hosted here' };
   const stored = newest(loadStoredRoster(ref));
-  if (stored) {
-    try {
-      const fresh = await fetchRosterFromHost(dht, me, ref, HOST_FIRST_MS);
-      if (isNewer(fresh, stored)) {
-        storeRoster(fresh);
-        return { roster: fresh, source: 'from the host' };
-      }
-      return { roster: stored, source: 'from the host' };
-    } catch (err) {
-      if ((err as Tsp2pError).code === 'NOT_A_MEMBER') throw err;
-      // Said plainly: a removal made while we were away is unknown here until a peer with the new roster tells us.
-      log.warn(
-        `${ref.ownerName}'s host of ${ref.label} was not reached (${hostProblem(err)}): using the roster stored here ` +
-          `(version ${stored.seq}, signed ${new Date(stored.issued).toISOString()}, valid until ${new Date(stored.expires).toISOString()}); ` +
-          'members removed since then may still be let in until a peer with the newer roster is met',
-      );
-      return { roster: stored, source: `stored here (host not reached: ${hostProblem(err)})` };
-    }
-  }
+  if (stored) return { roster: stored, source: 'stored here', stored: true };
   return waitForHost(dht, me, ref, wait);
+}
+
+/** Said when the host could not confirm a stored roster: a removal made meanwhile is unknown here. */
+export function warnStoredRoster(ref: ClusterRef, stored: OpenedRoster, err: unknown): void {
+  log.warn(
+    `${ref.ownerName}'s host of ${ref.label} was not reached (${hostProblem(err)}): using the roster stored here ` +
+      `(version ${stored.seq}, signed ${new Date(stored.issued).toISOString()}, valid until ${new Date(stored.expires).toISOString()}); ` +
+      'members removed since then may still be let in until a peer with the newer roster is met',
+  );
 }
 
 async function waitForHost(dht: DHT, me: Identity, ref: ClusterRef, { waitMs = Infinity, onWait, signal }: RosterWait): Promise<ObtainedRoster> {

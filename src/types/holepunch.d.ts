@@ -82,6 +82,8 @@ declare module 'hyperdht' {
     host?: string;
     ephemeral?: boolean;
     firewalled?: boolean;
+    /** Minimum pause between two randomized-NAT punches (hyperdht default 20 s). */
+    randomPunchInterval?: number;
   }
 
   export default class DHT extends EventEmitter {
@@ -92,7 +94,14 @@ declare module 'hyperdht' {
     destroyed: boolean;
     ready(): Promise<void>;
     address(): { host: string; port: number };
-    connect(remotePublicKey: Buffer, options?: { keyPair?: KeyPair; relayAddresses?: NodeAddress[] }): SecretStream;
+    connect(remotePublicKey: Buffer, options?: { keyPair?: KeyPair; relayAddresses?: NodeAddress[]; relayThrough?: Buffer | null }): SecretStream;
+    /** A UDX stream on this node's socket (what a blind relay pairs). */
+    createRawStream(options?: Record<string, unknown>): unknown;
+    /** This node's view of its NAT: its public address as DHT nodes see it, and whether it is reachable. */
+    host: string | null;
+    port: number;
+    firewalled: boolean;
+    randomized: boolean;
     createServer(
       options: { firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean | Promise<boolean> },
       onConnection?: (socket: SecretStream) => void,
@@ -103,6 +112,18 @@ declare module 'hyperdht' {
     mutablePut(keyPair: KeyPair, value: Buffer, options?: { seq?: number }): Promise<{ seq: number }>;
     mutableGet(publicKey: Buffer, options?: { latest?: boolean; seq?: number }): Promise<{ value: Buffer; seq: number } | null>;
     destroy(options?: { force?: boolean }): Promise<void>;
+  }
+}
+
+declare module 'blind-relay' {
+  import type { EventEmitter } from 'node:events';
+  import type { Duplex } from 'node:stream';
+  export interface RelaySession extends EventEmitter {}
+  export class Server extends EventEmitter {
+    constructor(options: { createStream(options: Record<string, unknown>): unknown });
+    accept(stream: Duplex, options?: { id?: Buffer }): RelaySession;
+    close(): Promise<void>;
+    stats: { sessions: { active: number }; pairings: { active: number; matched: number }; streams: { active: number } };
   }
 }
 

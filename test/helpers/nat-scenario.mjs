@@ -17,8 +17,8 @@ try {
   await worker.waitFor('worker joined', { timeoutMs: 60_000 });
   for (let i = 0; i < (plan.runs ?? 5); i++) {
     const started = Date.now();
-    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', plan.wait ?? '15s', ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000 });
-    out.runs.push({ ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | ') });
+    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', plan.wait ?? '15s', ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
+    out.runs.push({ ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) });
     process.stderr.write(`[scenario] run ${i + 1}: ${JSON.stringify(out.runs.at(-1))}\n`);
   }
 } finally {
