@@ -7,12 +7,12 @@ import { bootstrapOption, clusterOption, say, str, untilSignal } from './common.
 import { waitLine } from './progress.js';
 import { sandboxOptions, sandboxPolicy } from './sandbox-options.js';
 
-const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for the host and a worker (default 15s)' };
+export const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for the host and a worker (default 15s)' };
 const DEFAULT_WAIT_MS = 15_000;
 
 
 /** Joins for a one-shot command: waits for the host (saying so on stderr) until `deadline`. */
-async function joinUntil(options: Record<string, unknown>, deadline: number, cluster = str(options.cluster), invite?: string): Promise<Cluster> {
+export async function joinUntil(options: Record<string, unknown>, deadline: number, cluster = str(options.cluster), invite?: string): Promise<Cluster> {
   const { Cluster: ClusterClass } = await import('../p2p/cluster.js');
   const line = waitLine();
   let phase = 'starting';
@@ -37,7 +37,7 @@ async function joinUntil(options: Record<string, unknown>, deadline: number, clu
  * A one-shot command's goodbye: its peers learn at once that it left (their sockets close), and the rest of
  * closing (unannouncing) gets a moment; the process exits right after (main.ts), hyperdht timers or not.
  */
-async function closeSoon(cluster: Cluster): Promise<void> {
+export async function closeSoon(cluster: Cluster): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([cluster.close().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 150)))]);
   clearTimeout(timer);
@@ -136,8 +136,8 @@ export const statusCommand: Command = {
       if (options.json) say(JSON.stringify({ cluster: cluster.label, workers, ...(found ? {} : { found: cluster.diagnosis() }) }));
       else {
         say(`${cluster.label}: ${workers.length} worker${workers.length === 1 ? '' : 's'}, ${workers.reduce((n, w) => n + w.slots, 0)} slots`);
-        if (workers.length) say(`${'user'.padEnd(12)} ${'host'.padEnd(20)} ${'slots'.padStart(5)} ${'busy'.padStart(5)} ${'done'.padStart(7)}`);
-        for (const w of workers) say(`${w.user.padEnd(12)} ${w.host.padEnd(20)} ${String(w.slots).padStart(5)} ${String(w.running).padStart(5)} ${String(w.done).padStart(7)}`);
+        if (workers.length) say(`${'user'.padEnd(12)} ${'host'.padEnd(20)} ${'slots'.padStart(5)} ${'busy'.padStart(5)} ${'done'.padStart(7)}  path`);
+        for (const w of workers) say(`${w.user.padEnd(12)} ${w.host.padEnd(20)} ${String(w.slots).padStart(5)} ${String(w.running).padStart(5)} ${String(w.done).padStart(7)}  ${w.path}`);
         if (!found) say(`no worker within ${Math.round(waitMs / 1000)} s: ${cluster.diagnosis()}`);
       }
       return found ? 0 : 1;

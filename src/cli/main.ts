@@ -6,6 +6,7 @@ import { version } from '../version.js';
 import type { Command } from './command.js';
 import { execCommand, joinCommand, statusCommand, workerCommand } from './cluster-commands.js';
 import { demoCommand } from './demo-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { dhtCommand } from './dht-command.js';
 import { hostCommand } from './host-command.js';
 import { friendsCommand, idCommand } from './id-command.js';
@@ -22,6 +23,7 @@ const commands: Record<string, Command> = {
   host: hostCommand,
   join: joinCommand,
   worker: workerCommand,
+  doctor: doctorCommand,
   status: statusCommand,
   exec: execCommand,
   dht: dhtCommand,

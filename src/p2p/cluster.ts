@@ -7,6 +7,7 @@
  */
 import { Tsp2pError } from '../errors.js';
 import { homeDir } from './home.js';
+import { natProblem } from './nat-words.js';
 import { openNode, type ClusterNode } from './node.js';
 import { ROLE } from './protocol.js';
 import type { OpenedRoster } from './roster.js';
@@ -87,14 +88,20 @@ export class Cluster {
   diagnosis(): string {
     const roster = this.roster;
     const nameOf = (key: Buffer | null) => (key === null ? 'a non-member' : key.equals(roster.owner) ? this.node.ref.ownerName : (roster.members.find((m) => m.key.equals(key))?.name ?? 'a removed member'));
-    const roles = (r: number) => [r & ROLE.host ? 'host' : '', r & ROLE.worker ? 'worker' : '', r & ROLE.client ? 'client' : ''].filter(Boolean).join('+');
+    const roles = (r: number) => [r & ROLE.host ? 'host' : '', r & ROLE.relay ? 'relay' : '', r & ROLE.worker ? 'worker' : '', r & ROLE.client ? 'client' : ''].filter(Boolean).join('+');
     const summary = this.node.network.dialSummary();
     const peers = this.node.network.peers.map((p) => `${p.hello.user}@${p.hello.host} (${roles(p.hello.roles)})`);
     const failures = summary.failures.slice(0, 5).map((f) => `${nameOf(f.identity)}: ${f.reason}`);
+    const network = this.node.network;
+    const nat = natProblem(
+      summary.failures.map((f) => ({ name: nameOf(f.identity), reason: f.reason })),
+      { randomized: this.node.dht.randomized, relay: network.peers.some((p) => p.hello.relay.length > 0), owner: this.node.ref.ownerName },
+    );
     return [
       `roster ${this.node.rosterSource}`,
       `${summary.found} process(es) of the cluster found on the DHT, ${peers.length} connected${peers.length ? ` (${peers.join(', ')})` : ''}`,
       ...(failures.length ? [`not connected: ${failures.join('; ')}`] : []),
+      ...(nat ? [nat] : []),
     ].join('; ');
   }
 

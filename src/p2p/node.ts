@@ -153,6 +153,12 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
             rosterSource = 'stored here, confirmed by the host';
           })
           .catch((err: unknown) => {
+            // Removed from the cluster: said as it is, and this process stops using it.
+            if ((err as { code?: string }).code === 'NOT_A_MEMBER') {
+              log.warn(messageOf(err));
+              network.emit('revoked', roster);
+              return;
+            }
             if (network.roster.seq !== roster.seq) return;
             warnStoredRoster(ref, roster, err);
             rosterSource = `stored here (host not reached: ${hostProblem(err)})`;

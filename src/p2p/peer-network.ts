@@ -27,7 +27,7 @@ import { issueCertificate, openCertificate } from './certificate.js';
 import { replaces, Retirements } from './connection-pair.js';
 import { DialBook, type DialSummary } from './dial-book.js';
 import { shouldDial } from './dial-policy.js';
-import { relayedVia, relayFor } from './relay-paths.js';
+import { relayedVia, relayFor, remoteOf } from './relay-paths.js';
 import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
 import { Liveness } from './liveness.js';
@@ -165,6 +165,11 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   /** The user of the relay the connection with `peer` runs through, or null when it is direct. */
   relayedVia(peer: Peer): string | null {
     return relayedVia(peer.socket, this.#peers.values());
+  }
+
+  /** The address the connection with `peer` reaches (host:port), for diagnostics. */
+  remoteAddress(peer: Peer): string | null {
+    return remoteOf(peer.socket);
   }
 
   /** Whether a session key belongs to a member of the cluster (its certificate; what the relay serves). */

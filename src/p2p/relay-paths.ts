@@ -1,8 +1,9 @@
 /**
  * Relayed paths, seen from one process: which relay to dial a peer through, and whether a connection runs
- * through one now. A relay is a peer whose hello names a relay key (relay.ts); a stream it relays arrives
- * from the relaying process's own UDP socket, so a connection whose remote address is a relay's is relayed
- * (hyperdht moves it to the peer's own address if a direct punch succeeds later).
+ * through one now. A relay is a peer whose hello names a relay key (relay.ts); a stream it relays comes
+ * from the relaying machine's address (another port than its own connection's), so a connection with
+ * another peer whose remote host is a relay's is taken as relayed (hyperdht moves it to the peer's own
+ * address if a direct punch succeeds later). A worker on the relay's own machine would look relayed too.
  */
 import type { SecretStream } from 'hyperdht';
 
@@ -24,15 +25,15 @@ export function relayFor(peers: Iterable<RelayPeer>, id: string, failures: numbe
   return null;
 }
 
-const remoteOf = (socket: SecretStream): string | null =>
+export const remoteOf = (socket: SecretStream): string | null =>
   socket.rawStream?.remoteHost ? `${socket.rawStream.remoteHost}:${socket.rawStream.remotePort}` : null;
 
 /** The user of the relay `socket` runs through, or null when it is direct. */
 export function relayedVia(socket: SecretStream, peers: Iterable<RelayPeer>): string | null {
-  const remote = remoteOf(socket);
-  if (!remote) return null;
+  const host = socket.rawStream?.remoteHost;
+  if (!host) return null;
   for (const peer of peers) {
-    if (peer.socket !== socket && peer.hello.relay.length > 0 && remoteOf(peer.socket) === remote) return peer.hello.user;
+    if (peer.socket !== socket && peer.hello.relay.length > 0 && peer.socket.rawStream?.remoteHost === host) return peer.hello.user;
   }
   return null;
 }

@@ -105,7 +105,10 @@ export class Scheduler {
   }
 
   workers(): WorkerInfo[] {
-    return [...this.#workers.values()].map((w) => ({ ...w.info }));
+    return [...this.#workers.values()].map((w) => {
+      const relay = this.network.relayedVia(w.peer);
+      return { ...w.info, path: relay ? `relayed via ${relay}` : 'direct' };
+    });
   }
 
   #addWorker(peer: Peer): void {
@@ -116,7 +119,7 @@ export class Scheduler {
     } catch {
       // a worker with unreadable versions is still a worker
     }
-    const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, versions };
+    const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, versions, path: 'direct' };
     this.#workers.set(peer.id, { peer, info, inflight: new Set(), others: 0, taskMs: null });
     log.debug(`worker ${info.user}@${info.host} with ${info.slots} slot(s)`);
     this.#dispatch();

@@ -17,6 +17,8 @@ export interface WorkerInfo {
   queued: number;
   done: number;
   versions: Record<string, string>;
+  /** How this process reaches it: "direct", or "relayed via USER" (relay.ts). */
+  path: string;
 }
 
 export interface TaskSpec {
