@@ -13,6 +13,7 @@ import { loadIdentity, type Identity } from './identity.js';
 import { encodeKey } from './keys.js';
 import { fetchRosterFromHost, isPersonal, resolveClusterRef, storeRoster, type ClusterRef } from './membership.js';
 import { PeerNetwork } from './peer-network.js';
+import { ROLE } from './protocol.js';
 import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
 import { hostProblem, obtainRoster, warnStoredRoster, type RosterWait } from './roster-source.js';
 import { request } from './rpc.js';
@@ -160,7 +161,10 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
               return;
             }
             if (network.roster.seq !== roster.seq) return;
-            warnStoredRoster(ref, roster, err);
+            // A worker serves others with it, so it says what an unconfirmed roster means; a client's
+            // punch to the host may simply have met the one-at-a-time gate.
+            if (options.roles & ROLE.worker) warnStoredRoster(ref, roster, err);
+            else log.debug(`${ref.ownerName}'s host of ${ref.label} not reached: ${hostProblem(err)}`);
             rosterSource = `stored here (host not reached: ${hostProblem(err)})`;
           });
       };

@@ -6,10 +6,11 @@
  * - your personal cluster: made here, nothing to wait for;
  * - a cluster you own: the roster your host signed, read from TSP2P_HOME (hosting writes it before it
  *   starts serving), or from your host on another machine;
- * - a stored roster: it serves at once, and the host is asked in the background once this process has
- *   found its peers (openNode): asking it first would put a random punch to the host (seconds, behind a
- *   port-randomizing NAT; see node.ts) before the ones to the workers the user waits for. A newer roster
- *   from the host, or from any peer, is adopted the moment it comes;
+ * - a stored roster: the host comes first, briefly (it may hold a revocation, or tell a removed member so),
+ *   then the stored one serves. Behind a port-randomizing NAT the stored one serves at once and the host
+ *   is asked in the background once this process has found its peers (openNode): reaching the host there
+ *   takes a random punch (seconds, one at a time; see node.ts), which would come before the ones to the
+ *   workers the user waits for. A newer roster from the host, or from any peer, is adopted when it comes;
  * - none at all: the host is asked until it answers or the wait ends.
  */
 import type DHT from 'hyperdht';
@@ -21,6 +22,8 @@ import { fetchRosterFromHost, isPersonal, loadStoredRoster, personalRoster, stor
 import { isExpired, isNewer, type OpenedRoster } from './roster.js';
 
 const log = createLogger('node');
+/** With a stored roster in hand (and a NAT that keeps ports), how long to give the host to hand a newer one. */
+const HOST_FIRST_MS = 3_000;
 /**
  * One attempt to reach the host. A found host answers within a second across ordinary NATs, but crossing a
  * port-randomizing one takes a random punch of several seconds (see node.ts): cut short, it is lost, and
@@ -74,7 +77,18 @@ export async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef, wait
   const own = hostedHere(ref, me);
   if (own) return { roster: newest(own, loadStoredRoster(ref)) ?? own, source: 'hosted here' };
   const stored = newest(loadStoredRoster(ref));
-  if (stored) return { roster: stored, source: 'stored here', stored: true };
+  if (stored && dht.randomized) return { roster: stored, source: 'stored here', stored: true };
+  if (stored) {
+    try {
+      const fresh = await fetchRosterFromHost(dht, me, ref, HOST_FIRST_MS);
+      if (isNewer(fresh, stored)) storeRoster(fresh);
+      return { roster: isNewer(fresh, stored) ? fresh : stored, source: 'from the host' };
+    } catch (err) {
+      if ((err as Tsp2pError).code === 'NOT_A_MEMBER') throw err;
+      warnStoredRoster(ref, stored, err);
+      return { roster: stored, source: `stored here (host not reached: ${hostProblem(err)})` };
+    }
+  }
   return waitForHost(dht, me, ref, wait);
 }
 

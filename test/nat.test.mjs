@@ -1,0 +1,45 @@
+// Friends behind home routers, on a simulated internet (helpers/simnet.mjs: a WAN with 15 DHT nodes, two
+// homes behind NAT routers that drop unsolicited packets, a machine with a public address). alice hosts,
+// bob's worker is in home 1, diana runs `tsp2p exec` from home 2, a fresh process each time as a user
+// would, and the time to her answer is what is measured (see also bench/nat.mjs).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { runInSimnet, simnetUnavailable } from './helpers/simnet.mjs';
+
+const SCENARIO = new URL('./helpers/nat-scenario.mjs', import.meta.url);
+const skip = simnetUnavailable() ?? false;
+
+function scenario(plan) {
+  const r = runInSimnet(SCENARIO, [JSON.stringify(plan)]);
+  assert.equal(r.code, 0, `scenario failed:\n${r.stderr.slice(-3000)}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  process.stderr.write(`# ${JSON.stringify(plan)}: ${out.runs.map((x) => (x.ok ? `${x.ms} ms` : 'failed')).join(', ')}\n`);
+  return out;
+}
+
+describe('across NATs', { skip, timeout: 300_000 }, () => {
+  test('port-preserving NATs on both sides: every exec answers', () => {
+    const { runs } = scenario({ runs: 3 });
+    assert.ok(runs.every((r) => r.ok), JSON.stringify(runs));
+  });
+
+  test('one home behind a port-randomizing NAT: execs answer (one punch at a time, never cut short)', () => {
+    const { runs } = scenario({ runs: 4, randomNat: [2], wait: '20s' });
+    assert.ok(runs.filter((r) => r.ok).length >= 3, JSON.stringify(runs));
+  });
+
+  test('both homes randomizing: through the host relaying on a public machine, within 5 s; doctor says how', () => {
+    const out = scenario({ runs: 3, randomNat: [1, 2], hostAt: 'p3', hostExtra: ['--relay'], doctor: true });
+    assert.ok(out.runs.every((r) => r.ok && r.ms < 5_000), JSON.stringify(out.runs));
+    assert.match(out.doctor.stdout, /^NAT\s+behind a NAT that randomizes ports/m);
+    assert.match(out.doctor.stdout, /^relay\s+available: alice@/m);
+    assert.match(out.doctor.stdout, /^worker\s+bob@\S+: relayed via alice .*task round trip/m);
+  });
+
+  test('both homes randomizing and no relay: the error names the NATs and what would help', () => {
+    const { runs } = scenario({ runs: 1, randomNat: [1, 2], hostAt: 'p3', wait: '8s' });
+    assert.equal(runs[0].ok, false);
+    assert.match(runs[0].error, /randomizes ports/);
+    assert.match(runs[0].error, /no relay is available: ask alice to host with `tsp2p host --relay` on a machine with a public address/);
+  });
+});
