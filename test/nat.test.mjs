@@ -4,6 +4,7 @@
 // would, and the time to her answer is what is measured (see also bench/nat.mjs).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { skipUnlessNetns, World } from './helpers/cluster.mjs';
 import { runInSimnet, simnetUnavailable } from './helpers/simnet.mjs';
 
 const SCENARIO = new URL('./helpers/nat-scenario.mjs', import.meta.url);
@@ -41,5 +42,32 @@ describe('across NATs', { skip, timeout: 300_000 }, () => {
     assert.equal(runs[0].ok, false);
     assert.match(runs[0].error, /randomizes ports/);
     assert.match(runs[0].error, /no relay is available: ask alice to host with `tsp2p host --relay` on a machine with a public address/);
+  });
+});
+
+describe('the relay serves members only', { skip: skipUnlessNetns }, () => {
+  test('a non-member who knows the relay key is refused before any pairing; the relay serves on', async () => {
+    const world = await World.create(['alice', 'bob', 'eve']);
+    try {
+      const host = await world.startHost(['bob'], 'alice/friends', { extra: ['--relay'] });
+      const [, relayKey] = host.stdout.match(/relaying for members \(relay key (\w+)\)/) ?? [];
+      assert.ok(relayKey, host.stdout);
+      const eve = world.script('eve', 'relay-intruder.mjs', [relayKey, world.bootstrap]);
+      assert.equal(await eve.exited, 0, eve.stderr);
+      const outcome = JSON.parse(eve.stdout);
+      assert.equal(outcome.opened, false, JSON.stringify(outcome));
+      assert.equal(outcome.paired, false);
+      // A member's dial to the relay opens (its certificate is checked like any peer's).
+      const bob = world.script('bob', 'relay-intruder.mjs', [relayKey, world.bootstrap]);
+      await bob.exited;
+      // (bob's script dials with a fresh key pair and no certificate: refused too, as it should be.)
+      assert.equal(JSON.parse(bob.stdout).opened, false);
+      const worker = await world.startWorker('bob');
+      const r = await world.cli('bob', ['status', '--cluster=alice/friends']);
+      assert.match(r.stdout, /bob\s+\S+\s+1\s+0\s+0\s+direct/, r.stdout);
+      await worker.kill();
+    } finally {
+      await world.stop();
+    }
   });
 });

@@ -254,7 +254,7 @@ describe('frames', () => {
       }).listen(0, '127.0.0.1', () => {
         const socket = new SecretStream(true, net.connect(server.address().port, '127.0.0.1'));
         socket.on('error', () => {});
-        const hello = { roles: 2, user: 'diana', host: 'h', slots: 0, versions: '{}', roster: Buffer.alloc(0), relay: Buffer.alloc(0) };
+        const hello = { roles: 2, user: 'diana', host: 'h', slots: 0, versions: '{}', roster: Buffer.alloc(0), relay: Buffer.alloc(0), via: Buffer.alloc(0) };
         new PeerChannel(socket, hello, { onopen: () => console.log('opened'), onframe: () => {}, onclose: () => {} }, 'old-peer');
       });`;
     const { stdout, stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), timeout: 10_000 });

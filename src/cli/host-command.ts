@@ -26,6 +26,7 @@ export const hostCommand: Command = {
     const { planHosting } = await import('../p2p/hosting.js');
     const { HostService } = await import('../p2p/host.js');
     const { createDht } = await import('../p2p/node.js');
+    const { encodeKey } = await import('../p2p/keys.js');
     const me = loadIdentity();
     const cluster = str(options.cluster);
     if (!cluster) throw Tsp2pError.USAGE('tsp2p host needs --cluster=YOU/NAME (and --users=...)');
@@ -46,7 +47,8 @@ export const hostCommand: Command = {
     await dht.ready();
     const host = new HostService(dht, me, name, { onJoined: (_c, who) => say(`${who} joined ${cluster} with an invite`) }, { relay: options.relay === true });
     await host.start();
-    say(`host of ${cluster} is up (key ${me.key})${options.relay ? ', relaying for members' : ''}; Ctrl-C stops it (members keep working meanwhile)`);
+    const relay = host.relayKey ? `, relaying for members (relay key ${encodeKey(host.relayKey)})` : '';
+    say(`host of ${cluster} is up (key ${me.key})${relay}; Ctrl-C stops it (members keep working meanwhile)`);
     await untilSignal();
     await host.close();
     await dht.destroy();

@@ -7,6 +7,7 @@ import type { Command } from './command.js';
 import { execCommand, joinCommand, statusCommand, workerCommand } from './cluster-commands.js';
 import { demoCommand } from './demo-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { relayCommand } from './relay-command.js';
 import { dhtCommand } from './dht-command.js';
 import { hostCommand } from './host-command.js';
 import { friendsCommand, idCommand } from './id-command.js';
@@ -24,6 +25,7 @@ const commands: Record<string, Command> = {
   join: joinCommand,
   worker: workerCommand,
   doctor: doctorCommand,
+  relay: relayCommand,
   status: statusCommand,
   exec: execCommand,
   dht: dhtCommand,

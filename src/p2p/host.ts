@@ -54,6 +54,11 @@ export class HostService {
     this.#roster = rosterOf(this.#hosted());
   }
 
+  /** The key of the relay this host runs (--relay), or null. */
+  get relayKey(): Buffer | null {
+    return this.#relay?.publicKey ?? null;
+  }
+
   get roster(): OpenedRoster {
     return this.#roster;
   }

@@ -14,6 +14,7 @@ import { encodeKey } from './keys.js';
 import { fetchRosterFromHost, isPersonal, resolveClusterRef, storeRoster, type ClusterRef } from './membership.js';
 import { PeerNetwork } from './peer-network.js';
 import { ROLE } from './protocol.js';
+import { RelayService } from './relay.js';
 import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
 import { hostProblem, obtainRoster, warnStoredRoster, type RosterWait } from './roster-source.js';
 import { request } from './rpc.js';
@@ -70,6 +71,8 @@ export interface NodeOptions {
   onPhase?: (phase: string) => void;
   /** Called with the network before it starts, so listeners miss no early peer or frame. */
   setup?: (network: PeerNetwork) => void;
+  /** Also relay members' streams (relay.ts): for a process with a reachable address. */
+  relay?: boolean;
 }
 
 export interface ClusterNode {
@@ -79,6 +82,8 @@ export interface ClusterNode {
   network: PeerNetwork;
   /** How the roster was had: "from the host", "hosted here", "stored here (host not reached: …)". */
   rosterSource: string;
+  /** The relay this process runs, if it was asked to. */
+  relay: RelayService | null;
   close(): Promise<void>;
 }
 
@@ -119,16 +124,22 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
     let rosterSource = obtained.source;
     if (isExpired(roster)) throw Tsp2pError.BAD_ROSTER(`the roster of ${ref.label} expired: ask its host to run \`tsp2p host\` again`);
     if (!isMember(roster, identity.keyPair.publicKey)) throw Tsp2pError.NOT_A_MEMBER(ref.label);
+    // The relay checks callers against the network's members (the network is made just below).
+    const members = { check: (_session: Buffer): Promise<boolean> => Promise.resolve(false) };
+    const relay = options.relay ? new RelayService(dht, (session) => members.check(session)) : null;
     const network = new PeerNetwork({
       dht,
       identity,
       roster,
-      roles: options.roles,
+      roles: options.roles | (relay ? ROLE.relay : 0),
+      ...(relay ? { relayKey: relay.publicKey } : {}),
       ...(options.slots ? { slots: options.slots } : {}),
       ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
       onRoster: storeRoster,
     });
+    members.check = (session) => network.isMemberSession(session);
     options.setup?.(network);
+    await relay?.start();
     await network.start(options.onPhase);
     // A newer roster may wait at the host (new members, a new secret): adopt it when the host answers.
     const checkHost = () =>
@@ -180,10 +191,12 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
       get rosterSource() {
         return rosterSource;
       },
+      relay,
       async close() {
         if (hostCheck) clearInterval(hostCheck);
         if (firstCheck) clearTimeout(firstCheck);
         await network.stop();
+        await relay?.close();
         await dht.destroy();
       },
     };

@@ -27,7 +27,7 @@ import { issueCertificate, openCertificate } from './certificate.js';
 import { replaces, Retirements } from './connection-pair.js';
 import { DialBook, type DialSummary } from './dial-book.js';
 import { shouldDial } from './dial-policy.js';
-import { relayedVia, relayFor, remoteOf } from './relay-paths.js';
+import { pathOf, relayedVia, relayFor, remoteOf, watchPath } from './relay-paths.js';
 import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
 import { Liveness } from './liveness.js';
@@ -62,6 +62,8 @@ export interface Peer {
   hello: Hello;
   channel: PeerChannel;
   socket: SecretStream;
+  /** The key of the relay the connection runs through; null once direct (relay-paths.ts). */
+  via: Buffer | null;
 }
 
 /** Whether two roles need to know promptly that the other is gone: a client and a worker. */
@@ -164,7 +166,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
 
   /** The user of the relay the connection with `peer` runs through, or null when it is direct. */
   relayedVia(peer: Peer): string | null {
-    return relayedVia(peer.socket, this.#peers.values());
+    return relayedVia(peer, this.#peers.values());
   }
 
   /** The address the connection with `peer` reaches (host:port), for diagnostics. */
@@ -295,11 +297,11 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         if (gated) setTimeout(() => this.#connectTo(peer), PUNCH_RETRY_MS).unref();
       });      // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
       // the peer a second time.
-      this.#attach(socket, done);
+      this.#attach(socket, done, relayThrough);
     })();
   }
 
-  #attach(socket: SecretStream, onOpen?: () => void): void {
+  #attach(socket: SecretStream, onOpen?: () => void, relayThrough: Buffer | null = null): void {
     const session = socket.remotePublicKey;
     const id = session.toString('hex');
     socket.on('error', (err: Error) => log.debug(`${this.#label(session)}: ${err.message}`));
@@ -311,6 +313,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}` }),
       roster: this.#roster.bytes,
       relay: this.options.relayKey ?? Buffer.alloc(0),
+      via: relayThrough ?? Buffer.alloc(0),
     };
     /** The peer this connection serves, whether as the peer's current connection or a retired one. */
     let peer: Peer | null = null;
@@ -330,13 +333,15 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
             peer = existing;
             if (replaces(this.session.publicKey, socket, existing.socket)) {
               const [old, oldChannel] = [existing.socket, existing.channel];
-              Object.assign(existing, { socket, channel, hello: remote });
+              Object.assign(existing, { socket, channel, hello: remote, via: pathOf(relayThrough, remote) });
+              watchPath(existing);
               this.#retirements.retire(old, oldChannel);
             } else this.#retirements.retire(socket, channel);
             log.debug(`two connections with ${remote.user}@${remote.host} (${this.#label(session)}): kept one, retired the other`);
             this.emit('replaced', existing);
           } else {
-            peer = { id, session, identity, hello: remote, channel, socket };
+            peer = { id, session, identity, hello: remote, channel, socket, via: pathOf(relayThrough, remote) };
+            watchPath(peer);
             this.#peers.set(id, peer);
             this.#dials.connected(id);
             log.debug(`connected to ${remote.user}@${remote.host} (${this.#label(session)})`);

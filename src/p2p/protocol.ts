@@ -30,8 +30,10 @@ const helloEncoding = struct({
   roster: bytes,
   /** The key of the relay this process runs (empty: none). */
   relay: bytes,
+  /** The relay the dialler reached this peer through (empty: direct, or the accepting side). */
+  via: bytes,
 });
-export type Hello = StructOf<{ roles: typeof c.uint; user: typeof c.string; host: typeof c.string; slots: typeof c.uint; versions: typeof c.string; roster: typeof bytes; relay: typeof bytes }>;
+export type Hello = StructOf<{ roles: typeof c.uint; user: typeof c.string; host: typeof c.string; slots: typeof c.uint; versions: typeof c.string; roster: typeof bytes; relay: typeof bytes; via: typeof bytes }>;
 
 const valueFields = { json: c.string, buffers: c.array(bytes) };
 

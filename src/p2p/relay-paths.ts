@@ -1,9 +1,9 @@
 /**
  * Relayed paths, seen from one process: which relay to dial a peer through, and whether a connection runs
- * through one now. A relay is a peer whose hello names a relay key (relay.ts); a stream it relays comes
- * from the relaying machine's address (another port than its own connection's), so a connection with
- * another peer whose remote host is a relay's is taken as relayed (hyperdht moves it to the peer's own
- * address if a direct punch succeeds later). A worker on the relay's own machine would look relayed too.
+ * through one now. A relay is a peer whose hello names a relay key (relay.ts). The dialling end knows it
+ * dialled through one and says so in its hello (`via`), so both ends know; when hyperdht later moves the
+ * stream to a direct path (a punch succeeded meanwhile), the stream's remote changes and the path is
+ * direct from then on.
  */
 import type { SecretStream } from 'hyperdht';
 
@@ -11,6 +11,7 @@ export interface RelayPeer {
   id: string;
   hello: { user: string; relay: Buffer };
   socket: SecretStream;
+  via: Buffer | null;
 }
 
 /**
@@ -28,12 +29,23 @@ export function relayFor(peers: Iterable<RelayPeer>, id: string, failures: numbe
 export const remoteOf = (socket: SecretStream): string | null =>
   socket.rawStream?.remoteHost ? `${socket.rawStream.remoteHost}:${socket.rawStream.remotePort}` : null;
 
-/** The user of the relay `socket` runs through, or null when it is direct. */
-export function relayedVia(socket: SecretStream, peers: Iterable<RelayPeer>): string | null {
-  const host = socket.rawStream?.remoteHost;
-  if (!host) return null;
-  for (const peer of peers) {
-    if (peer.socket !== socket && peer.hello.relay.length > 0 && peer.socket.rawStream?.remoteHost === host) return peer.hello.user;
-  }
-  return null;
+/**
+ * The relay a new connection runs through: the one this end dialled through, or the one the dialler names
+ * in its hello. Watches the stream, so `peer.via` is cleared when it moves to a direct path.
+ */
+export function pathOf(dialledThrough: Buffer | null, remote: { via: Buffer }): Buffer | null {
+  return dialledThrough ?? (remote.via.length > 0 ? remote.via : null);
+}
+
+/** Marks `peer` direct when its stream moves off the relay. */
+export function watchPath(peer: { socket: SecretStream; via: Buffer | null }): void {
+  const socket = peer.socket;
+  if (peer.via) socket.rawStream?.once('remote-changed', () => peer.socket === socket && (peer.via = null));
+}
+
+/** The user of the relay the connection with `peer` runs through ("a relay" if not connected to it), or null. */
+export function relayedVia(peer: RelayPeer, peers: Iterable<RelayPeer>): string | null {
+  if (!peer.via) return null;
+  for (const other of peers) if (other.hello.relay.length > 0 && other.hello.relay.equals(peer.via)) return other.hello.user;
+  return 'a relay';
 }

@@ -53,7 +53,7 @@ declare module 'hyperdht' {
     remotePublicKey: Buffer;
     publicKey: Buffer;
     isInitiator: boolean;
-    rawStream: { remoteHost?: string; remotePort?: number };
+    rawStream: { remoteHost?: string; remotePort?: number; once(event: 'remote-changed', listener: () => void): void };
     opened: Promise<boolean>;
     setKeepAlive(ms: number): void;
   }
