@@ -1,12 +1,14 @@
 /**
  * A process's place in a cluster's swarm, on HyperDHT. Its lifecycle: start() → (peers come and go) → stop().
  *
- * - It listens on an ephemeral session key whose certificate (certificate.ts) it stores in the DHT, and
- *   announces that key on the cluster's secret topic.
+ * - It listens on an ephemeral session key whose certificate it stores in the DHT (session-certificates.ts),
+ *   and announces that key on the cluster's secret topics.
  * - Its firewall accepts a remote session key only if that key's certificate opens with the cluster's key
  *   and names a member of the newest roster: outsiders are refused during the handshake. (Hyperswarm's
  *   firewall is synchronous and bans what it refuses, so this cannot be built on it; HyperDHT awaits ours.)
- * - Discovery (discovery.ts) announces and looks up the topic; this connects to the verified peers found.
+ * - Discovery (discovery.ts) announces and looks up the topics; this dials the verified peers found that
+ *   it needs, one end of a pair only (dial-policy.ts), through a relay when a direct path fails or cannot
+ *   work (relay-paths.ts).
  *   A peer is one remote session, whatever its connections: when two open (both sides dialled at once, or
  *   the peer reconnected), one is kept and the other retired (connection-pair.ts), its frames in flight still
  *   delivered; neither side takes that as the peer leaving. A peer that failed is redialled on a back-off
@@ -23,9 +25,9 @@ import type { QueryPeer, SecretStream, Server } from 'hyperdht';
 import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
-import { issueCertificate, openCertificate } from './certificate.js';
 import { replaces, Retirements } from './connection-pair.js';
 import { DialBook, type DialSummary } from './dial-book.js';
+import { SessionCertificates } from './session-certificates.js';
 import { shouldDial } from './dial-policy.js';
 import { pathOf, relayedVia, relayFor, remoteOf, watchPath } from './relay-paths.js';
 import { Discovery } from './discovery.js';
@@ -33,24 +35,16 @@ import type { Identity } from './identity.js';
 import { Liveness } from './liveness.js';
 import { shortKey } from './keys.js';
 import { frameIdOf, PeerChannel, ROLE, type Frame, type FrameName, type Hello } from './protocol.js';
-import { certificateKeyOf, clusterId, isExpired, isMember, isNewer, openRoster, topicOf, type OpenedRoster } from './roster.js';
+import { isExpired, isMember, isNewer, openRoster, type OpenedRoster } from './roster.js';
 
 const log = createLogger('network');
 
-const REJECT_FOR_MS = 10_000;
 /** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
 const CONNECT_TIMEOUT_MS = 15_000;
 /** A punch that failed this fast was refused by hyperdht's random-punch gate, not by the network. */
 const PUNCH_GATE_MS = 1_500;
 const PUNCH_RETRY_MS = 2_200;
 
-
-/** The roster's secret, then its retired ones and `known` earlier ones, each once, while still in use. */
-function secretsOf(roster: OpenedRoster, known: { secret: Buffer; until: number }[]): { secret: Buffer; until: number }[] {
-  const all = [{ secret: roster.secret, until: Infinity }, ...roster.retired.map((r) => ({ secret: r.secret, until: r.expires })), ...known];
-  const now = Date.now();
-  return all.filter((s, i) => s.until > now && all.findIndex((t) => t.secret.equals(s.secret)) === i);
-}
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
 
 /** A remote session: stable while its connection may be replaced underneath (channel and socket change). */
@@ -103,14 +97,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   readonly dht: DHT;
   readonly identity: Identity;
   #roster: OpenedRoster;
-  /**
-   * The secrets this process answers to (topics visited, certificates sealed and opened): the roster's,
-   * then earlier ones until no valid roster can hold them (see roster.ts `retired`).
-   */
-  #secrets: { secret: Buffer; until: number }[];
-  #certificateSeq = 0;
-  #verified = new Map<string, { identity: Buffer; expires: number; roles: number }>();
-  #rejected = new Map<string, number>();
+  readonly #certificates: SessionCertificates;
   #peers = new Map<string, Peer>();
   #retirements = new Retirements();
   #connecting = new Set<string>();
@@ -136,24 +123,20 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     // hyperdht's relayed connections (relay.ts), on both ends, dial the relay with the default key pair:
     // it must be the one whose certificate proves membership.
     this.dht.defaultKeyPair = this.session;
-    this.#secrets = secretsOf(options.roster, []);
+    this.#certificates = new SessionCertificates(options.dht, options.identity, this.session, options.roles, () => this.#roster, {
+      verified: (id, identity) => this.#dials.verified(id, identity),
+      refused: (id, why) => this.#dials.failed(id, why),
+    });
     this.#discovery = new Discovery({
       dht: options.dht,
       session: this.session,
-      topics: () => this.#activeSecrets().map(topicOf),
+      topics: () => this.#certificates.topics(),
       relayAddresses: () => this.#server?.relayAddresses ?? [],
       onPeer: (peer) => {
         this.#dials.found(peer.publicKey.toString('hex'));
         this.#connectTo(peer);
       },
     });
-  }
-
-  /** Active secrets, current first; expired ones are dropped here. */
-  #activeSecrets(): { secret: Buffer }[] {
-    const now = Date.now();
-    this.#secrets = this.#secrets.filter((s) => s.until > now);
-    return this.#secrets;
   }
 
   get roster(): OpenedRoster {
@@ -176,11 +159,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
 
   /** Whether a session key belongs to a member of the cluster (its certificate; what the relay serves). */
   async isMemberSession(session: Buffer): Promise<boolean> {
-    return (await this.#verify(session)) !== null;
-  }
-
-  get #cluster(): Buffer {
-    return clusterId(this.#roster.owner, this.#roster.name);
+    return (await this.#certificates.verify(session)) !== null;
   }
 
   #label(session: Buffer): string {
@@ -191,14 +170,14 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   async start(onPhase?: (phase: string) => void): Promise<void> {
     onPhase?.('listening on the DHT');
     this.#server = this.dht.createServer(
-      { firewall: async (remote: Buffer) => (await this.#verify(remote)) === null },
+      { firewall: async (remote: Buffer) => (await this.#certificates.verify(remote)) === null },
       (socket) => this.#attach(socket),
     );
     await this.#server.listen(this.session);
     log.debug(`session key ${shortKey(this.session.publicKey)} in ${this.#roster.name}`);
     onPhase?.('publishing this process\'s certificate on the DHT');
-    await this.#publishCertificate();
-    this.#certificateTimer = setInterval(() => void this.#publishCertificate().catch((err: unknown) => log.warn(`certificate refresh: ${messageOf(err)}`)), CERTIFICATE_REFRESH_MS);
+    await this.#certificates.publish();
+    this.#certificateTimer = setInterval(() => void this.#certificates.publish().catch((err: unknown) => log.warn(`certificate refresh: ${messageOf(err)}`)), CERTIFICATE_REFRESH_MS);
     this.#certificateTimer.unref();
     this.#liveness.start();
     this.refresh();
@@ -213,45 +192,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     return this.#dials.summary(new Set(this.#peers.keys()));
   }
 
-  async #publishCertificate(): Promise<void> {
-    const keys = this.#activeSecrets().map(certificateKeyOf);
-    const record = issueCertificate(this.identity.keyPair, this.session.publicKey, this.#cluster, this.options.roles, keys);
-    await this.dht.mutablePut(this.session, record, { seq: this.#certificateSeq++ });
-  }
-
   /** Looks for peers now (and then on the back-off schedule again). */
   refresh(): void {
     this.#discovery.refresh();
-  }
-
-  /** The identity behind a session key if its certificate proves membership of the current roster. */
-  async #verify(session: Buffer): Promise<Buffer | null> {
-    const id = session.toString('hex');
-    const now = Date.now();
-    const cached = this.#verified.get(id);
-    if (cached && cached.expires > now) return isMember(this.#roster, cached.identity) ? cached.identity : null;
-    if ((this.#rejected.get(id) ?? 0) > now) return null;
-    const keys = this.#activeSecrets().map(certificateKeyOf);
-    for (const latest of [false, true]) {
-      try {
-        const record = await this.dht.mutableGet(session, { latest });
-        if (!record) continue;
-        const certificate = openCertificate(record.value, session, this.#cluster, keys);
-        if (!isMember(this.#roster, certificate.identity)) {
-          log.info(`refused ${this.#label(session)}: ${shortKey(certificate.identity)} is not on the roster`);
-          this.#dials.failed(id, `${shortKey(certificate.identity)} is not on the roster`);
-          break;
-        }
-        this.#verified.set(id, { identity: certificate.identity, expires: certificate.expires, roles: certificate.roles });
-        this.#dials.verified(id, certificate.identity);
-        return certificate.identity;
-      } catch (err) {
-        log.debug(`certificate of ${this.#label(session)}: ${messageOf(err)}`);
-        this.#dials.failed(id, `no valid certificate (${messageOf(err)})`);
-      }
-    }
-    this.#rejected.set(id, now + REJECT_FOR_MS);
-    return null;
   }
 
   #connectTo(peer: QueryPeer): void {
@@ -259,9 +202,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     if (this.#stopped || this.#peers.has(id) || this.#connecting.has(id) || !this.#dials.due(id)) return;
     this.#connecting.add(id);
     void (async () => {
-      const identity = await this.#verify(peer.publicKey);
-      const roles = this.#verified.get(id)?.roles ?? 0;
-      const dial = identity && shouldDial({ roles: this.options.roles, session: this.session.publicKey }, { roles, session: peer.publicKey }, this.#dials.foundFor(id));
+      const remote = await this.#certificates.verify(peer.publicKey);
+      const dial = remote && shouldDial({ roles: this.options.roles, session: this.session.publicKey }, { roles: remote.roles, session: peer.publicKey }, this.#dials.foundFor(id));
       if (!dial || this.#stopped || this.#peers.has(id)) {
         this.#connecting.delete(id);
         return;
@@ -323,7 +265,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       {
         onopen: (remote) => {
           onOpen?.();
-          const identity = this.#verified.get(id)?.identity;
+          const identity = this.#certificates.known(id)?.identity;
           if (!identity || this.#stopped) {
             socket.destroy();
             return;
@@ -410,9 +352,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
    * may be in use, so members that have not heard yet meet us there and receive the new roster in our hello.
    */
   async #rotate(previous: OpenedRoster): Promise<void> {
-    this.#secrets = secretsOf(this.#roster, [{ secret: previous.secret, until: previous.expires }, ...this.#secrets]);
+    this.#certificates.rotated(previous);
     try {
-      await this.#publishCertificate();
+      await this.#certificates.publish();
       this.refresh();
     } catch (err) {
       log.warn(`moving to the new topic: ${messageOf(err)}`);
