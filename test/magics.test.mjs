@@ -83,6 +83,18 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.match(table['text/html'], /<table>/);
     assert.match(table['text/plain'], /bob/);
     assert.match(table['text/plain'], /carol/);
+    assert.match(table['text/plain'], /\bpath\b[\s\S]*\bdirect\b/);
+  });
+
+  test('%p2p doctor shows what this notebook sees, in one output redrawn in place', async () => {
+    const r = await kernel.run('%p2p doctor');
+    assert.equal(r.reply.status, 'ok', JSON.stringify(r.reply));
+    const last = r.of('update_display_data').at(-1).data;
+    assert.match(last['text/plain'], /^alice\/friends: what this notebook sees/);
+    assert.match(last['text/plain'], /^host\s+reached in \d+ ms/m);
+    assert.match(last['text/plain'], /^worker\s+bob@\S+: direct .*task round trip/m);
+    assert.match(last['text/plain'], /^worker\s+carol@\S+: direct .*task round trip/m);
+    assert.match(last['text/html'], /<table>/);
   });
 
   test('%p2p join waits for a host that is not up, in a line redrawn in place; the stop button ends the wait', async () => {

@@ -3,7 +3,7 @@ import { Tsp2pError } from '../errors.js';
 import { sandboxArgs } from '../cli/sandbox-options.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import type { LineDirective } from './parse.js';
-import { workerName, workersTable } from './render.js';
+import { findingsTable, workerName, workersTable } from './render.js';
 import type { P2PSession } from './session.js';
 
 type Line = Extract<LineDirective, { kind: 'line' }>;
@@ -61,11 +61,21 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       for (const b of session.background) say(sink, `background ${b.kind} (${b.label}), pid ${b.process.pid}`);
       return;
     }
+    case 'doctor': {
+      const cluster = session.requireCluster();
+      const { doctor } = await import('../p2p/doctor.js');
+      // One output, redrawn in place: what is being checked, then the findings.
+      const displayId = `tsp2p-doctor-${Date.now()}`;
+      sink.display({ 'text/plain': 'checking…' }, {}, { displayId });
+      const rows = await doctor(cluster, (what) => sink.display({ 'text/plain': `checking: ${what}…` }, {}, { displayId, update: true }));
+      sink.display(findingsTable(`${cluster.label}: what this notebook sees`, rows), {}, { displayId, update: true });
+      return;
+    }
     case 'host': {
       const cluster = str(options.cluster);
       const users = Array.isArray(options.users) ? options.users : [];
       if (!cluster || users.length === 0) throw Tsp2pError.USAGE('%p2p host needs --users=A,B,... and --cluster=YOU/NAME');
-      const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...(str(options.duration) ? ['--duration', str(options.duration) as string] : [])];
+      const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...(str(options.duration) ? ['--duration', str(options.duration) as string] : []), ...(options.relay ? ['--relay'] : [])];
       // Hosting the same cluster again (new --users, say) replaces the host this notebook started before.
       for (const old of session.background.filter((b) => b.kind === 'host' && b.label === cluster)) await session.stopBackground(old);
       const host = await session.startBackground('host', args, /is up/, cluster);

@@ -20,7 +20,12 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
     options: [{ name: 'invite', type: 'string', placeholder: 'CODE', description: 'a one-time invite code from the host' }, { name: 'wait', type: 'duration', placeholder: 'D', description: 'how long to look for workers before reporting (default 3s; the search goes on after). With no roster here yet, the host is awaited until it answers or the stop button is pressed' }, bootstrap],
   },
   leave: { name: '%p2p leave', summary: 'Leave the cluster you joined.', options: [] },
-  status: { name: '%p2p status', summary: "Show the cluster's workers: user, host, slots, busy, tasks done.", options: [] },
+  status: { name: '%p2p status', summary: "Show the cluster's workers: user, host, slots, busy, tasks done, path (direct or relayed).", options: [] },
+  doctor: {
+    name: '%p2p doctor',
+    summary: "Check this notebook's connection to the joined cluster: NAT kind, host, relay, each worker direct or relayed with a round trip, and why others are not reached.",
+    options: [],
+  },
   host: {
     name: '%p2p host',
     summary: 'Host one of your clusters in the background (it ends with the kernel).',
@@ -28,6 +33,7 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
       { name: 'users', type: 'list', placeholder: 'A,B,...', description: 'who may use it' },
       { name: 'cluster', type: 'string', placeholder: 'YOU/NAME', description: 'the cluster, owned by you' },
       { name: 'duration', type: 'string', placeholder: 'D', description: 'how long the roster stays valid without the host (default 1d)' },
+      { name: 'relay', type: 'boolean', description: 'also relay members who cannot reach each other (for a machine with a public address)' },
     ],
   },
   worker: {

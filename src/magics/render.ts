@@ -36,3 +36,14 @@ export function progressBar(label: string, done: number, total: number, detail =
     `${done}/${total} (${percent}%)${detail ? ` ${escapeHtml(detail)}` : ''}</div>`;
   return { 'text/plain': text, 'text/html': html };
 }
+
+/** Rows of [what, finding] (tsp2p doctor) as a two-column table. */
+export function findingsTable(title: string, rows: readonly (readonly [string, string])[]): MimeBundle {
+  const width = Math.max(...rows.map(([what]) => what.length));
+  const text = [title, ...rows.map(([what, finding]) => `${what.padEnd(width)}  ${finding}`)].join('\n');
+  const html =
+    `<div><b>${escapeHtml(title)}</b></div><table><tbody>` +
+    rows.map(([what, finding]) => `<tr><th style="text-align:left">${escapeHtml(what)}</th><td style="text-align:left">${escapeHtml(finding)}</td></tr>`).join('') +
+    '</tbody></table>';
+  return { 'text/plain': text, 'text/html': html };
+}

@@ -105,10 +105,12 @@ export class World {
     return proc;
   }
 
-  /** Starts a script of test/helpers (a member driving the cluster as a library) as `user`. */
-  script(user, name, args, env = {}) {
+  /** Starts a script of test/helpers (a member driving the cluster as a library) as `user`; `netns` as in spawn. */
+  script(user, name, args, env = {}, { netns } = {}) {
     const file = fileURLToPath(new URL(`./${name}`, import.meta.url));
-    const proc = new Proc(spawn(process.execPath, [file, ...args], { env: { ...this.env(user), ...env }, cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] }), name);
+    const argv = [process.execPath, file, ...args];
+    const [command, ...rest] = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+    const proc = new Proc(spawn(command, rest, { env: { ...this.env(user), ...env }, cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] }), name);
     this.procs.push(proc);
     return proc;
   }

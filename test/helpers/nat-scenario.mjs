@@ -1,5 +1,6 @@
 // One scenario on the simulated internet (simnet.mjs), run through runInSimnet(): JSON in argv, JSON out.
-//   { randomNat: [2], runs: 10, hostAt: 'h1' | 'p3', hostExtra: [], wait: '15s', doctor: true }
+//   { randomNat: [2], runs: 10, hostAt: 'h1' | 'p3', hostExtra: [], wait: '15s', doctor: true, measure: true,
+//     lossPercent: 1, notebook: true }
 // alice hosts alice/friends (in home 1, or on the public machine p3), bob's worker is in home 1, and diana,
 // in home 2, runs `tsp2p exec` `runs` times, each a fresh process as a user would: the time to its
 // answer, or its error. Prints {"runs": [{ok, ms, error}], ...} on stdout.
@@ -11,7 +12,7 @@ const internet = await buildInternet({ randomNat: plan.randomNat ?? [] });
 const world = await World.create(['alice', 'bob', 'diana'], { bootstrap: internet.bootstrap });
 const out = { runs: [] };
 try {
-  if (plan.netem) for (const home of [1, 2]) internet.impair(home, plan.netem);
+  if (plan.lossPercent) for (const home of [1, 2]) internet.impair(home, plan.lossPercent);
   await world.startHost(['bob', 'diana'], 'alice/friends', { netns: plan.hostAt ?? 'h1', extra: plan.hostExtra ?? [] });
   const worker = world.spawn('bob', ['worker', '--cluster=alice/friends', '--slots', '1'], 'bob worker', { netns: 'h1' });
   await worker.waitFor('worker joined', { timeoutMs: 60_000 });
@@ -20,6 +21,24 @@ try {
     const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', plan.wait ?? '15s', ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
     out.runs.push({ ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) });
     process.stderr.write(`[scenario] run ${i + 1}: ${JSON.stringify(out.runs.at(-1))}\n`);
+  }
+  if (plan.notebook) {
+    // The showcase from the randomizing home: diana's kernel draws the Mandelbrot set on workers in home 1.
+    const carol = world.spawn('carol', ['worker', '--cluster=alice/friends', '--slots', '1'], 'carol worker', { netns: 'h1' });
+    await carol.waitFor('worker joined', { timeoutMs: 60_000 });
+    const notebook = new URL('../../notebooks/mandelbrot.ipynb', import.meta.url).pathname;
+    const output = `${world.dir}/mandelbrot-out.ipynb`;
+    const started = Date.now();
+    const r = await world.cli('diana', ['run', notebook, '-o', output, '--timeout', '120'], { netns: 'h2', timeoutMs: 180_000 });
+    const { readFileSync } = await import('node:fs');
+    const cells = r.code === 0 ? JSON.parse(readFileSync(output, 'utf8')).cells : [];
+    const text = cells.flatMap((c) => c.outputs ?? []).map((o) => [o.text, o.data?.['text/plain']].flat().join('')).join('\n');
+    out.notebook = { code: r.code, ms: Date.now() - started, image: cells.some((c) => (c.outputs ?? []).some((o) => o.data?.['image/png'])), text: text.slice(-3000), stderr: r.stderr.slice(-1500) };
+  }
+  if (plan.measure) {
+    const client = world.script('diana', 'path-client.mjs', ['alice/friends', 'bob'], {}, { netns: 'h2' });
+    await client.exited;
+    out.measure = client.stdout.trim() ? JSON.parse(client.stdout.trim()) : { error: client.stderr.slice(-500) };
   }
   if (plan.doctor) {
     const r = await world.cli('diana', ['doctor', '--cluster=alice/friends'], { netns: 'h2', timeoutMs: 60_000 });
