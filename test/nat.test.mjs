@@ -44,6 +44,27 @@ describe('across NATs', { skip, timeout: 300_000 }, () => {
     assert.match(out.doctor.stdout, /^worker\s+bob@\S+: relayed via alice .*task round trip/m);
   });
 
+  test('the Mandelbrot notebook from a randomizing home, with the workers in the other: the image, every tile', () => {
+    const out = scenario({ runs: 1, randomNat: [2], notebook: true });
+    const nb = out.notebook;
+    process.stderr.write(`# mandelbrot from the randomizing home: ${nb.ms} ms\n`);
+    assert.equal(nb.code, 0, nb.stderr);
+    assert.ok(nb.image, 'the notebook shows the image');
+    assert.match(nb.text, /total: 9 tiles in/);
+  });
+
+  test('the relaying host dies mid-map and comes back: the map completes, no task lost', () => {
+    const out = scenario({ runs: 1, randomNat: [1, 2], hostAt: 'p3', hostExtra: ['--relay'], relayStop: true });
+    const { summary, neverEnded, ranTwice, endedBeforeKill } = out.relayStop;
+    process.stderr.write(`# relay killed after ${endedBeforeKill} of 120 tasks: ${ranTwice} ran twice, map ${summary?.ms} ms\n`);
+    assert.equal(summary?.tasks, 120, out.relayStop.stderr);
+    assert.deepEqual(summary.failed, []);
+    assert.equal(summary.wrong, 0);
+    assert.equal(neverEnded, 0);
+    // A task whose result was in flight when the relay died ran again (at most the two a worker holds).
+    assert.ok(ranTwice <= 2, `${ranTwice} ran twice`);
+  });
+
   test('both homes randomizing and no relay: the error names the NATs and what would help', () => {
     const { runs } = scenario({ runs: 1, randomNat: [1, 2], hostAt: 'p3', wait: '8s' });
     assert.equal(runs[0].ok, false);

@@ -212,7 +212,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       const dialled = Date.now();
       const failures = this.#dials.failures(id);
       const relayThrough = relayFor(this.#peers.values(), id, failures.count, this.dht.randomized);
-      if (relayThrough) log.info(`dialling ${this.#label(peer.publicKey)} through a relay (direct: ${failures.reason})`);
+      if (relayThrough) log.info(`dialling ${this.#label(peer.publicKey)} through a relay (${failures.reason ? `direct: ${failures.reason}` : 'this NAT randomizes ports'})`);
       const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses, relayThrough });
       let failure = 'the connection closed before it opened';
       const done = () => {

@@ -9,11 +9,12 @@ import { buildInternet } from './simnet.mjs';
 
 const plan = JSON.parse(process.argv[2] ?? '{}');
 const internet = await buildInternet({ randomNat: plan.randomNat ?? [] });
-const world = await World.create(['alice', 'bob', 'diana'], { bootstrap: internet.bootstrap });
+const world = await World.create(['alice', 'bob', 'carol', 'diana'], { bootstrap: internet.bootstrap });
+const MEMBERS = ['bob', 'carol', 'diana'];
 const out = { runs: [] };
 try {
   if (plan.lossPercent) for (const home of [1, 2]) internet.impair(home, plan.lossPercent);
-  await world.startHost(['bob', 'diana'], 'alice/friends', { netns: plan.hostAt ?? 'h1', extra: plan.hostExtra ?? [] });
+  await world.startHost(MEMBERS, 'alice/friends', { netns: plan.hostAt ?? 'h1', extra: plan.hostExtra ?? [] });
   const worker = world.spawn('bob', ['worker', '--cluster=alice/friends', '--slots', '1'], 'bob worker', { netns: 'h1' });
   await worker.waitFor('worker joined', { timeoutMs: 60_000 });
   for (let i = 0; i < (plan.runs ?? 5); i++) {
@@ -21,6 +22,42 @@ try {
     const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', plan.wait ?? '15s', ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
     out.runs.push({ ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) });
     process.stderr.write(`[scenario] run ${i + 1}: ${JSON.stringify(out.runs.at(-1))}\n`);
+  }
+  if (plan.relayStop) {
+    // A map from home 2 to bob through the relay; the relaying host dies mid-map and comes back: every
+    // task must end exactly once (counted by the side effect each run leaves), none lost.
+    const { readFileSync } = await import('node:fs');
+    const { executions } = await import('./executions.mjs');
+    const file = `${world.dir}/executions.txt`;
+    const map = { mode: 'map', tasks: 120, minMs: 20, maxMs: 40, file, workers: 1, maxAttempts: 5 };
+    const client = world.script('diana', 'map-client.mjs', ['alice/friends', JSON.stringify(map)], {}, { netns: 'h2' });
+    const ended = () => {
+      try {
+        return readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('end')).length;
+      } catch {
+        return 0;
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while (ended() < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const host = world.procs.find((p) => p.label === 'alice host');
+    await host.kill('SIGKILL');
+    const killedAt = ended();
+    // Back a moment later, as a restarted machine would be (a new relay key: members learn it anew).
+    const restarted = Date.now();
+    await world.startHost(MEMBERS, 'alice/friends', { netns: plan.hostAt ?? 'h1', extra: plan.hostExtra ?? [] });
+    await client.exited;
+    const lines = client.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const summary = lines.find((e) => e.event === 'summary');
+    const counts = executions(file);
+    out.relayStop = {
+      endedBeforeKill: killedAt,
+      hostBackMs: Date.now() - restarted,
+      summary,
+      ranTwice: [...counts.values()].filter((c) => c.end > 1).length,
+      neverEnded: Array.from({ length: map.tasks }, (_, i) => i).filter((i) => !(counts.get(i)?.end > 0)).length,
+      stderr: client.stderr.slice(-1500),
+    };
   }
   if (plan.notebook) {
     // The showcase from the randomizing home: diana's kernel draws the Mandelbrot set on workers in home 1.

@@ -5,7 +5,7 @@ import { Cluster } from '../../dist/p2p/cluster.js';
 
 const [cluster, worker] = process.argv.slice(2);
 const c = await Cluster.join({ cluster });
-await c.waitForWorkers(1, 60_000, worker);
+await c.waitForWorkers(1, 30_000, worker);
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const rtts = [];
 for (let i = 0; i < 110; i++) {
