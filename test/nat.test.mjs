@@ -19,9 +19,11 @@ function scenario(plan) {
 }
 
 describe('across NATs', { skip, timeout: 300_000 }, () => {
-  test('port-preserving NATs on both sides: every exec answers', () => {
-    const { runs } = scenario({ runs: 3 });
+  test('port-preserving NATs on both sides: every exec answers; doctor says the NAT keeps ports', () => {
+    const { runs, doctor } = scenario({ runs: 3, doctor: true });
     assert.ok(runs.every((r) => r.ok), JSON.stringify(runs));
+    assert.match(doctor.stdout, /^NAT\s+behind a NAT that keeps ports \(public address 10\.99\.2\.2:\d+\)/m);
+    assert.match(doctor.stdout, /^worker\s+bob@\S+: direct/m);
   });
 
   test('one home behind a port-randomizing NAT: execs answer (one punch at a time, never cut short)', () => {
@@ -37,9 +39,10 @@ describe('across NATs', { skip, timeout: 300_000 }, () => {
   });
 
   test('both homes randomizing: through the host relaying on a public machine, within 5 s; doctor says how', () => {
-    const out = scenario({ runs: 3, randomNat: [1, 2], hostAt: 'p3', hostExtra: ['--relay'], doctor: true });
+    const out = scenario({ runs: 3, randomNat: [1, 2], hostAt: 'p3', hostExtra: ['--relay'], doctor: true, doctorAt: ['p3'] });
     assert.ok(out.runs.every((r) => r.ok && r.ms < 5_000), JSON.stringify(out.runs));
     assert.match(out.doctor.stdout, /^NAT\s+behind a NAT that randomizes ports/m);
+    assert.match(out.doctorAt.p3, /^NAT\s+open: reachable at 10\.99\.3\.2:\d+, this machine's own address/m);
     assert.match(out.doctor.stdout, /^relay\s+available: alice@/m);
     assert.match(out.doctor.stdout, /^worker\s+bob@\S+: relayed via alice .*task round trip/m);
   });

@@ -4,6 +4,7 @@
  * found and how each worker is reached (direct or relayed) with a task's round trip, and why the others
  * could not be. Rows of [what, finding]; the front ends lay them out.
  */
+import { networkInterfaces } from 'node:os';
 import type { Cluster } from './cluster.js';
 import { natProblem } from './nat-words.js';
 import { fetchRosterFromHost } from './membership.js';
@@ -11,11 +12,16 @@ import { hostProblem } from './roster-source.js';
 
 export type DoctorRow = [what: string, finding: string];
 
+/** This machine's own addresses: a DHT that sees one of them sees this machine without a NAT between. */
+function ownAddresses(): Set<string> {
+  return new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)));
+}
+
 /** What the DHT nodes saw of this machine's address: the kind of NAT it is behind, in a user's words. */
-export function natKind(dht: { host: string | null; port: number; firewalled: boolean; randomized: boolean }): string {
+export function natKind(dht: { host: string | null; port: number; randomized: boolean }, own = ownAddresses()): string {
   if (!dht.host) return 'unknown (too few DHT nodes answered to tell)';
   if (dht.randomized) return `behind a NAT that randomizes ports (symmetric; public address ${dht.host}): direct connections need the other side's NAT to keep ports, and two such members need a relay`;
-  if (!dht.firewalled) return `open: reachable at ${dht.host}:${dht.port} (no NAT or firewall in the way); this machine can relay for others (tsp2p host --relay)`;
+  if (own.has(dht.host)) return `open: reachable at ${dht.host}:${dht.port}, this machine's own address (no NAT); it can relay for others (tsp2p host --relay, tsp2p relay) unless a firewall blocks UDP`;
   return `behind a NAT that keeps ports (public address ${dht.host}:${dht.port}): holepunching works with most members`;
 }
 

@@ -63,11 +63,13 @@ try {
     // The showcase from the randomizing home: diana's kernel draws the Mandelbrot set on workers in home 1.
     const carol = world.spawn('carol', ['worker', '--cluster=alice/friends', '--slots', '1'], 'carol worker', { netns: 'h1' });
     await carol.waitFor('worker joined', { timeoutMs: 60_000 });
-    const notebook = new URL('../../notebooks/mandelbrot.ipynb', import.meta.url).pathname;
+    // A copy in the world's directory: the notebook saves its image beside itself.
+    const { copyFileSync, readFileSync } = await import('node:fs');
+    const notebook = `${world.dir}/mandelbrot.ipynb`;
+    copyFileSync(new URL('../../notebooks/mandelbrot.ipynb', import.meta.url), notebook);
     const output = `${world.dir}/mandelbrot-out.ipynb`;
     const started = Date.now();
     const r = await world.cli('diana', ['run', notebook, '-o', output, '--timeout', '120'], { netns: 'h2', timeoutMs: 180_000 });
-    const { readFileSync } = await import('node:fs');
     const cells = r.code === 0 ? JSON.parse(readFileSync(output, 'utf8')).cells : [];
     const text = cells.flatMap((c) => c.outputs ?? []).map((o) => [o.text, o.data?.['text/plain']].flat().join('')).join('\n');
     out.notebook = { code: r.code, ms: Date.now() - started, image: cells.some((c) => (c.outputs ?? []).some((o) => o.data?.['image/png'])), text: text.slice(-3000), stderr: r.stderr.slice(-1500) };
@@ -80,6 +82,12 @@ try {
   if (plan.doctor) {
     const r = await world.cli('diana', ['doctor', '--cluster=alice/friends'], { netns: 'h2', timeoutMs: 60_000 });
     out.doctor = { code: r.code, stdout: r.stdout, stderr: r.stderr };
+    // The NAT verdict from each kind of place: home 1, and the public machine.
+    out.doctorAt = {};
+    for (const netns of plan.doctorAt ?? []) {
+      const at = await world.cli('diana', ['doctor', '--cluster=alice/friends'], { netns, timeoutMs: 60_000 });
+      out.doctorAt[netns] = at.stdout;
+    }
   }
 } finally {
   await world.stop();
