@@ -104,3 +104,24 @@ describe('the relay serves members only', { skip: skipUnlessNetns }, () => {
     }
   });
 });
+
+describe('tsp2p relay on a member\'s machine', { skip: skipUnlessNetns }, () => {
+  test('members find it by themselves (doctor lists it), and it refuses a non-member', async () => {
+    const world = await World.create(['alice', 'bob', 'diana', 'eve']);
+    try {
+      await world.startHost(['bob', 'diana']);
+      const relay = world.spawn('bob', ['relay', '--cluster=alice/friends'], 'bob relay');
+      const [, relayKey] = await relay.waitFor(/relaying for members of alice\/friends \(relay key (\w+)\)/);
+      await world.startWorker('bob');
+      const doctor = await world.cli('diana', ['doctor', '--cluster=alice/friends']);
+      assert.equal(doctor.code, 0, doctor.stderr);
+      assert.match(doctor.stdout, /^relay\s+available: bob@/m);
+      assert.match(doctor.stdout, /^worker\s+bob@\S+: direct/m);
+      const eve = world.script('eve', 'relay-intruder.mjs', [relayKey, world.bootstrap]);
+      assert.equal(await eve.exited, 0, eve.stderr);
+      assert.equal(JSON.parse(eve.stdout).opened, false);
+    } finally {
+      await world.stop();
+    }
+  });
+});
