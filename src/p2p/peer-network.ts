@@ -44,6 +44,9 @@ const CONNECT_TIMEOUT_MS = 15_000;
 /** A punch that failed this fast was refused by hyperdht's random-punch gate, not by the network. */
 const PUNCH_GATE_MS = 1_500;
 const PUNCH_RETRY_MS = 2_200;
+/** How long a direct dial may try before a known relay is used instead (hyperdht keeps punching there). */
+const DIRECT_FIRST_MS = 3_000;
+const GAVE_WAY = 'gave way to the relay';
 
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
 
@@ -101,6 +104,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   #peers = new Map<string, Peer>();
   #retirements = new Retirements();
   #connecting = new Set<string>();
+  /** Direct dials in progress, each with a way to give way to a relay (see #connectTo). */
+  #directDials = new Map<string, () => void>();
   #dials = new DialBook();
   #liveness = new Liveness(
     () => this.#watched(),
@@ -225,10 +230,32 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         socket.destroy();
       }, CONNECT_TIMEOUT_MS);
       socket.on('error', (err: Error & { code?: string }) => (failure = err.code ?? err.message));
-      socket.once('open', () => clearTimeout(deadline));
+      // A direct punch that has not got through while a relay is at hand gives way to the relay: after
+      // DIRECT_FIRST_MS, or at once when a relay connects and this NAT randomizes ports.
+      const giveWay = () => {
+        if (relayFor(this.#peers.values(), id, 1, this.dht.randomized) === null) return;
+        failure = GAVE_WAY;
+        socket.destroy();
+      };
+      const directFirst = relayThrough ? null : setTimeout(giveWay, DIRECT_FIRST_MS);
+      if (!relayThrough) this.#directDials.set(id, giveWay);
+      const settled = () => {
+        if (directFirst) clearTimeout(directFirst);
+        if (this.#directDials.get(id) === giveWay) this.#directDials.delete(id);
+      };
+      socket.once('open', () => {
+        clearTimeout(deadline);
+        settled();
+      });
       socket.once('close', () => {
         done();
+        settled();
         if (this.#peers.has(id) || this.#stopped) return;
+        if (failure === GAVE_WAY) {
+          this.#dials.failed(id, 'no direct path yet: through the relay', 0);
+          setImmediate(() => this.#connectTo(peer));
+          return;
+        }
         // A punch refused at once: hyperdht allows one random punch at a time, with a pause after it
         // (node.ts). It is not the peer's fault: dial again when the pause is over, not on the back-off.
         // Likewise a direct dial that cannot work while a relay is at hand: through it, at once.
@@ -237,7 +264,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
           (!relayThrough && relayFor(this.#peers.values(), id, failures.count + 1, this.dht.randomized) !== null);
         this.#dials.failed(id, failure, gated ? PUNCH_RETRY_MS : undefined);
         if (gated) setTimeout(() => this.#connectTo(peer), PUNCH_RETRY_MS).unref();
-      });      // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
+      });
+      // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
       // the peer a second time.
       this.#attach(socket, done, relayThrough);
     })();
@@ -290,6 +318,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
           }
           this.adoptRoster(remote.roster);
           if (!existing) this.emit('peer', peer);
+          // A relay is here: punches that cannot work, or take seconds, from this NAT go through it now.
+          if (!existing && remote.relay.length > 0 && this.dht.randomized) for (const giveWay of [...this.#directDials.values()]) giveWay();
         },
         onframe: (name, frame) => {
           // Frames still arriving on a retired connection belong to the peer, as long as it is here.
