@@ -4,7 +4,8 @@
 // trip and 16 MB results, direct vs relayed. Then the same with packet loss at both homes' routers (delay
 // would need tc netem, which this VM's kernel lacks).
 // Goals (issue 12): one randomizing home ≥ 19/20, p50 ≤ 3 s; both randomizing (relayed) 20/20, p50 ≤ 3 s.
-//   node bench/nat.mjs [--runs N] [--loss PERCENT] [--only-loss] [--baseline DIR]   (root, iptables, iproute2)
+//   node bench/nat.mjs [--runs N] [--loss PERCENT] [--only-loss] [--only TEXT] [--baseline DIR]
+//   (root, iptables, iproute2); --only: the scenarios whose name contains TEXT.
 // --baseline DIR: a checkout of an earlier tsp2p (built, with this one's test/helpers copied in); each
 // scenario it can run (it may have no relay) runs there too, right after this one's, and is printed beside.
 import { runInSimnet, simnetUnavailable } from '../test/helpers/simnet.mjs';
@@ -38,7 +39,7 @@ function run(plan, scenario = SCENARIO) {
 for (const impaired of process.argv.includes('--only-loss') ? [loss] : [null, loss]) {
   console.log(`\n${impaired ? `${impaired}% of packets lost at both homes' routers` : 'no loss'}; ${runs} runs each, exec --wait 20s`);
   console.log(`${'scenario'.padEnd(44)}${'answered'.padStart(10)}${'p50 (s)'.padStart(9)}${'p90 (s)'.padStart(9)}   task round trip   16 MB results   path`);
-  for (const [label, kind] of KINDS) {
+  for (const [label, kind] of KINDS.filter(([label]) => label.includes(arg('--only', '')))) {
     // Without a relay, two randomizing homes never connect (hyperdht says so at once): a few runs show it.
     const plan = { ...kind, runs: kind.randomNat?.length === 2 && !kind.hostExtra ? Math.min(runs, 3) : runs, wait: '20s', measure: true, ...(impaired ? { lossPercent: impaired } : {}) };
     const rows = [['', run(plan)]];
