@@ -16,15 +16,13 @@ import { PeerNetwork } from './peer-network.js';
 import { ROLE } from './protocol.js';
 import { RelayService } from './relay.js';
 import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
-import { hostProblem, obtainRoster, warnStoredRoster, type RosterWait } from './roster-source.js';
+import { confirmStoredRoster, hostProblem, obtainRoster, type RosterWait } from './roster-source.js';
 import { request } from './rpc.js';
 
 const log = createLogger('node');
 const HOST_TIMEOUT_MS = 15_000;
 /** How often a running member asks the host for a newer roster (revocations reach it even if it missed the push). */
 const HOST_CHECK_MS = 5 * 60_000;
-/** With a stored roster, when to ask the host for a newer one if no peer was found first. */
-const STORED_CHECK_MS = 10_000;
 
 /** `host:port[,host:port...]`; undefined means the public DHT. */
 export function parseBootstrap(text: string | undefined): NodeAddress[] | undefined {
@@ -147,42 +145,14 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
         .then((fresh) => network.adoptRoster(fresh.bytes))
         .catch((err: unknown) => log.debug(`host of ${ref.label} not reached: ${messageOf(err)}`));
     let hostCheck: NodeJS.Timeout | null = null;
-    let firstCheck: NodeJS.Timeout | null = null;
     if (!isPersonal(ref, identity)) {
       hostCheck = setInterval(() => void checkHost(), HOST_CHECK_MS);
       hostCheck.unref();
     }
-    if ('stored' in obtained && obtained.stored) {
-      // The stored roster is confirmed (or replaced) by the host once the peers the user waits for are
-      // found (or after STORED_CHECK_MS); if the host is not reached, that is said, with what it means.
-      const confirm = () => {
-        if (firstCheck) clearTimeout(firstCheck);
-        firstCheck = null;
-        network.off('peer', confirm);
-        fetchRosterFromHost(dht, identity, ref, HOST_TIMEOUT_MS)
-          .then((fresh) => {
-            network.adoptRoster(fresh.bytes);
-            rosterSource = 'stored here, confirmed by the host';
-          })
-          .catch((err: unknown) => {
-            // Removed from the cluster: said as it is, and this process stops using it.
-            if ((err as { code?: string }).code === 'NOT_A_MEMBER') {
-              log.warn(messageOf(err));
-              network.emit('revoked', roster);
-              return;
-            }
-            if (network.roster.seq !== roster.seq) return;
-            // A worker serves others with it, so it says what an unconfirmed roster means; a client's
-            // punch to the host may simply have met the one-at-a-time gate.
-            if (options.roles & ROLE.worker) warnStoredRoster(ref, roster, err);
-            else log.debug(`${ref.ownerName}'s host of ${ref.label} not reached: ${hostProblem(err)}`);
-            rosterSource = `stored here (host not reached: ${hostProblem(err)})`;
-          });
-      };
-      network.once('peer', confirm);
-      firstCheck = setTimeout(confirm, STORED_CHECK_MS);
-      firstCheck.unref();
-    }
+    const stopConfirming =
+      'stored' in obtained && obtained.stored
+        ? confirmStoredRoster(dht, identity, ref, network, (source) => (rosterSource = source), (options.roles & ROLE.worker) !== 0)
+        : null;
     return {
       dht,
       identity,
@@ -194,7 +164,7 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
       relay,
       async close() {
         if (hostCheck) clearInterval(hostCheck);
-        if (firstCheck) clearTimeout(firstCheck);
+        stopConfirming?.();
         await network.stop();
         await relay?.close();
         await dht.destroy();

@@ -10,7 +10,6 @@ import type { SecretStream } from 'hyperdht';
 export interface RelayPeer {
   id: string;
   hello: { user: string; relay: Buffer };
-  socket: SecretStream;
   via: Buffer | null;
 }
 

@@ -7,7 +7,7 @@
  * key from the relaying process's hello and pass it as `relayThrough` to hyperdht, which keeps trying to
  * punch a direct path meanwhile and moves the stream to it if one opens. Lifecycle: start() … close().
  */
-import { Server as BlindRelay, type RelaySession } from 'blind-relay';
+import { Server as BlindRelay } from 'blind-relay';
 import crypto, { type KeyPair } from 'hypercore-crypto';
 import type DHT from 'hyperdht';
 import type { Server } from 'hyperdht';
@@ -20,7 +20,6 @@ export class RelayService {
   readonly keyPair: KeyPair = crypto.keyPair();
   readonly #relay: BlindRelay;
   #server: Server | null = null;
-  readonly #sessions = new Set<RelaySession>();
 
   /** `isMember(session)`: whether a session key belongs to a member of the cluster (its certificate). */
   constructor(
@@ -43,9 +42,7 @@ export class RelayService {
     this.#server = this.dht.createServer({ firewall: async (remote) => !(await this.isMember(remote)) }, (socket) => {
       socket.on('error', (err: Error) => log.debug(`relay connection: ${err.message}`));
       const session = this.#relay.accept(socket, { id: socket.remotePublicKey });
-      this.#sessions.add(session);
       session.on('error', (err: Error) => log.debug(`relay session: ${messageOf(err)}`));
-      session.once('close', () => this.#sessions.delete(session));
     });
     await this.#server.listen(this.keyPair);
   }

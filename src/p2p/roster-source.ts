@@ -18,6 +18,7 @@ import { Tsp2pError, messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { loadHosted, rosterOf } from './hosting.js';
 import type { Identity } from './identity.js';
+import type { PeerNetwork } from './peer-network.js';
 import { fetchRosterFromHost, isPersonal, loadStoredRoster, personalRoster, storeRoster, type ClusterRef } from './membership.js';
 import { isExpired, isNewer, type OpenedRoster } from './roster.js';
 
@@ -81,8 +82,9 @@ export async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef, wait
   if (stored) {
     try {
       const fresh = await fetchRosterFromHost(dht, me, ref, HOST_FIRST_MS);
-      if (isNewer(fresh, stored)) storeRoster(fresh);
-      return { roster: isNewer(fresh, stored) ? fresh : stored, source: 'from the host' };
+      if (!isNewer(fresh, stored)) return { roster: stored, source: 'from the host' };
+      storeRoster(fresh);
+      return { roster: fresh, source: 'from the host' };
     } catch (err) {
       if ((err as Tsp2pError).code === 'NOT_A_MEMBER') throw err;
       warnStoredRoster(ref, stored, err);
@@ -99,6 +101,49 @@ export function warnStoredRoster(ref: ClusterRef, stored: OpenedRoster, err: unk
       `(version ${stored.seq}, signed ${new Date(stored.issued).toISOString()}, valid until ${new Date(stored.expires).toISOString()}); ` +
       'members removed since then may still be let in until a peer with the newer roster is met',
   );
+}
+
+/** With a stored roster, when to ask the host for a newer one if no peer was found first. */
+const STORED_CHECK_MS = 10_000;
+
+/**
+ * Has the host confirm (or replace) a stored roster a process started with, once its first peer is found
+ * or after STORED_CHECK_MS: by then the punches the user waits for are done. `onSource` hears how the
+ * roster stands; a worker (`warn`) says what an unconfirmed roster means, while a client's punch to the
+ * host may simply have met hyperdht's one-at-a-time gate. Returns a function that stops the wait.
+ */
+export function confirmStoredRoster(dht: DHT, me: Identity, ref: ClusterRef, network: PeerNetwork, onSource: (source: string) => void, warn: boolean): () => void {
+  const stored = network.roster;
+  let timer: NodeJS.Timeout | null = null;
+  const stop = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    network.off('peer', confirm);
+  };
+  function confirm(): void {
+    stop();
+    fetchRosterFromHost(dht, me, ref, ATTEMPT_MS)
+      .then((fresh) => {
+        network.adoptRoster(fresh.bytes);
+        onSource('stored here, confirmed by the host');
+      })
+      .catch((err: unknown) => {
+        // Removed from the cluster: said as it is, and this process stops using it.
+        if ((err as { code?: string }).code === 'NOT_A_MEMBER') {
+          log.warn(messageOf(err));
+          network.emit('revoked', stored);
+          return;
+        }
+        if (network.roster.seq !== stored.seq) return;
+        if (warn) warnStoredRoster(ref, stored, err);
+        else log.debug(`${ref.ownerName}'s host of ${ref.label} not reached: ${hostProblem(err)}`);
+        onSource(`stored here (host not reached: ${hostProblem(err)})`);
+      });
+  }
+  network.once('peer', confirm);
+  timer = setTimeout(confirm, STORED_CHECK_MS);
+  timer.unref();
+  return stop;
 }
 
 async function waitForHost(dht: DHT, me: Identity, ref: ClusterRef, { waitMs = Infinity, onWait, signal }: RosterWait): Promise<ObtainedRoster> {
