@@ -25,6 +25,10 @@ export class Tsp2pError extends Error {
   static TIMEOUT(what: string, ms: number): Tsp2pError {
     return new Tsp2pError('TIMEOUT', `${what} did not happen within ${ms} ms`);
   }
+  /** A peer was found on the DHT but the connection to it was not open yet when the wait ended. */
+  static STILL_CONNECTING(ms: number): Tsp2pError {
+    return new Tsp2pError('STILL_CONNECTING', `it was found, but the connection was still being made after ${Math.round(ms / 100) / 10} s`);
+  }
   static CANCELLED(what: string): Tsp2pError {
     return new Tsp2pError('CANCELLED', `stopped ${what}`);
   }
@@ -55,11 +59,12 @@ export class Tsp2pError extends Error {
     return new Tsp2pError('NOT_A_MEMBER', `you are not a member of ${cluster}: ask its host to add you (--users) or for an invite`);
   }
   /** `problem` says why, in words that name the cause (see roster-source.ts hostProblem). */
-  static HOST_UNREACHABLE(cluster: string, waitedMs: number, problem: string, cause?: unknown): Tsp2pError {
+  /** `found`: the host is running (found on the DHT); what stood in the way was the connection. */
+  static HOST_UNREACHABLE(cluster: string, waitedMs: number, problem: string, cause?: unknown, found = false): Tsp2pError {
     return new Tsp2pError(
       'HOST_UNREACHABLE',
       `waited ${Math.round(waitedMs / 1000)} s for the host of ${cluster}, and no roster for it is stored here: ${problem}. ` +
-        `Its owner starts it with \`tsp2p host --cluster=${cluster} --users=...\`; wait longer with --wait.`,
+        (found ? 'Wait longer with --wait.' : `Its owner starts it with \`tsp2p host --cluster=${cluster} --users=...\`; wait longer with --wait.`),
       { cause },
     );
   }
@@ -80,12 +85,11 @@ export class Tsp2pError extends Error {
   static NOT_JOINED(): Tsp2pError {
     return new Tsp2pError('NOT_JOINED', 'not joined to a cluster: run `%p2p join OWNER/NAME` (or `%p2p join` for your personal cluster)');
   }
-  static NO_WORKERS(cluster: string, ms: number, worker?: string, found?: string): Tsp2pError {
+  /** `reached`: members were found and being dialled (or failed): the next step is not starting a worker. */
+  static NO_WORKERS(cluster: string, ms: number, worker?: string, found?: string, reached = false): Tsp2pError {
     const which = worker ? ` matching "${worker}"` : '';
-    return new Tsp2pError(
-      'NO_WORKERS',
-      `no worker of ${cluster}${which} became available within ${Math.round(ms / 100) / 10} s${found ? ` (${found})` : ''}: start one with \`tsp2p worker --cluster=${cluster}\``,
-    );
+    const next = reached ? 'members were found but not reached in time (see above why); a longer wait may do' : `start one with \`tsp2p worker --cluster=${cluster}\``;
+    return new Tsp2pError('NO_WORKERS', `no worker of ${cluster}${which} became available within ${Math.round(ms / 100) / 10} s${found ? ` (${found})` : ''}: ${next}`);
   }
   static NO_SUCH_WORKER(wanted: string, cluster: string, connected: readonly string[]): Tsp2pError {
     return new Tsp2pError(

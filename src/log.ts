@@ -23,7 +23,10 @@ export interface Logger {
 export function createLogger(component: string): Logger {
   const write = (level: Level) => (message: string) => {
     if (LEVELS[level] > threshold()) return;
-    const line = `[tsp2p ${component}] ${level === 'info' ? '' : level + ': '}${message}\n`;
+    // At debug level each line says when, in seconds since the process started: where the time of a slow
+    // join went is the question debug logs are read for.
+    const when = threshold() >= LEVELS.debug ? ` +${(performance.now() / 1000).toFixed(3)}s` : '';
+    const line = `[tsp2p ${component}${when}] ${level === 'info' ? '' : level + ': '}${message}\n`;
     try {
       writeSync(2, line);
     } catch {

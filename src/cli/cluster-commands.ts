@@ -170,7 +170,7 @@ export const execCommand: Command = {
     try {
       await cluster.waitForWorkers(1, Math.max(0, deadline - Date.now()), str(options.worker)).catch((err: unknown) => {
         // One deadline for the whole wait: say how long it was in all.
-        throw (err as { code?: string }).code === 'NO_WORKERS' ? Tsp2pError.NO_WORKERS(cluster.label, waitMs, str(options.worker), cluster.diagnosis()) : err;
+        throw (err as { code?: string }).code === 'NO_WORKERS' ? cluster.noWorkers(waitMs, str(options.worker)) : err;
       });
       const task = cluster.run({
         code: positionals[0] as string,

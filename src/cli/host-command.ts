@@ -43,7 +43,7 @@ export const hostCommand: Command = {
       say(`  tsp2p join ${cluster} --invite ${invite.code}`);
       say(`  (or add their key with \`tsp2p friends add ${invite.name} KEY\` and host again)`);
     }
-    const dht = createDht(str(options.bootstrap));
+    const dht = createDht(str(options.bootstrap), { serving: true });
     await dht.ready();
     const host = new HostService(dht, me, name, { onJoined: (_c, who) => say(`${who} joined ${cluster} with an invite`) }, { relay: options.relay === true });
     await host.start();

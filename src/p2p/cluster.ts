@@ -7,7 +7,7 @@
  */
 import { Tsp2pError } from '../errors.js';
 import { homeDir } from './home.js';
-import { natProblem } from './nat-words.js';
+import { natProblem, slowPunch } from './nat-words.js';
 import { openNode, type ClusterNode } from './node.js';
 import { ROLE } from './protocol.js';
 import type { OpenedRoster } from './roster.js';
@@ -92,24 +92,33 @@ export class Cluster {
     const summary = this.node.network.dialSummary();
     const peers = this.node.network.peers.map((p) => `${p.hello.user}@${p.hello.host} (${roles(p.hello.roles)})`);
     const failures = summary.failures.slice(0, 5).map((f) => `${nameOf(f.identity)}: ${f.reason}`);
+    const connecting = summary.connecting.slice(0, 5).map((c) => `${nameOf(c.identity)} (for ${Math.round(c.ms / 1000)} s)`);
     const network = this.node.network;
+    const relay = network.peers.some((p) => p.hello.relay.length > 0);
     const nat = natProblem(
       summary.failures.map((f) => ({ name: nameOf(f.identity), reason: f.reason })),
-      { randomized: this.node.dht.randomized, relay: network.peers.some((p) => p.hello.relay.length > 0), owner: this.node.ref.ownerName },
+      { randomized: this.node.dht.randomized, relay, owner: this.node.ref.ownerName },
     );
     return [
       `roster ${this.node.rosterSource}`,
       `${summary.found} process(es) of the cluster found on the DHT, ${peers.length} connected${peers.length ? ` (${peers.join(', ')})` : ''}`,
       ...(failures.length ? [`not connected: ${failures.join('; ')}`] : []),
+      ...(connecting.length ? [`still connecting to ${connecting.join(', ')}${this.node.dht.randomized && !nat && !relay ? `: ${slowPunch(this.node.ref.ownerName)}` : ''}`] : []),
       ...(nat ? [nat] : []),
     ].join('; ');
+  }
+
+  /** The error for no worker within `ms`: what was found, and a next step that fits it. */
+  noWorkers(ms: number, worker?: string): Tsp2pError {
+    const summary = this.node.network.dialSummary();
+    return Tsp2pError.NO_WORKERS(this.label, ms, worker, this.diagnosis(), summary.connecting.length + summary.failures.length > 0);
   }
 
   /** Resolves once at least `count` workers (answering to `worker`, if given) are connected. */
   async waitForWorkers(count = 1, timeoutMs = 15_000, worker?: string): Promise<WorkerInfo[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.workers().filter((w) => workerMatches(w, worker)).length < count) {
-      if (Date.now() > deadline) throw Tsp2pError.NO_WORKERS(this.label, timeoutMs, worker, this.diagnosis());
+      if (Date.now() > deadline) throw this.noWorkers(timeoutMs, worker);
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
@@ -155,7 +164,7 @@ export class Cluster {
     if (this.workers().length === 0) {
       // Wait a while for a worker to appear; then say so rather than wait forever.
       timers.push(setTimeout(() => {
-        if (handle.status === 'queued' && this.workers().length === 0) this.#scheduler.abort(handle, Tsp2pError.NO_WORKERS(this.label, this.#noWorkerTimeoutMs, spec.worker, this.diagnosis()), 'failed');
+        if (handle.status === 'queued' && this.workers().length === 0) this.#scheduler.abort(handle, this.noWorkers(this.#noWorkerTimeoutMs, spec.worker), 'failed');
       }, this.#noWorkerTimeoutMs));
     }
     const startWithinMs = spec.startWithinMs ?? spec.timeoutMs;

@@ -18,6 +18,8 @@ interface DialRecord {
   seen: number;
   /** When discovery first found it (a peer that should dial us gets a while to do so: dial-policy.ts). */
   firstSeen: number;
+  /** When the dial in progress began (null: none is). */
+  dialSince: number | null;
 }
 
 export interface DialSummary {
@@ -27,6 +29,8 @@ export interface DialSummary {
   members: number;
   /** Why the ones that are not connected failed, newest first (identity null: not a proven member). */
   failures: { identity: Buffer | null; reason: string }[];
+  /** Dials in progress, and for how long (a random punch takes seconds). */
+  connecting: { identity: Buffer | null; ms: number }[];
 }
 
 export class DialBook {
@@ -36,7 +40,7 @@ export class DialBook {
     let record = this.#records.get(id);
     if (!record) {
       if (this.#records.size >= MAX_RECORDS) this.#forget();
-      record = { identity: null, failures: 0, retryAt: 0, reason: null, seen: Date.now(), firstSeen: Date.now() };
+      record = { identity: null, failures: 0, retryAt: 0, reason: null, seen: Date.now(), firstSeen: Date.now(), dialSince: null };
       this.#records.set(id, record);
     }
     return record;
@@ -75,9 +79,15 @@ export class DialBook {
     return !record || Date.now() >= record.retryAt;
   }
 
+  /** A dial of `id` began. */
+  dialling(id: string): void {
+    this.#record(id).dialSince = Date.now();
+  }
+
   /** A dial failed; the next is due after the back-off, or after `retryInMs` when the cause says when. */
   failed(id: string, reason: string, retryInMs?: number): void {
     const record = this.#record(id);
+    record.dialSince = null;
     record.failures += 1;
     record.reason = reason;
     record.retryAt = Date.now() + (retryInMs ?? Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (record.failures - 1)));
@@ -88,6 +98,7 @@ export class DialBook {
     record.failures = 0;
     record.retryAt = 0;
     record.reason = null;
+    record.dialSince = null;
   }
 
   summary(connected: ReadonlySet<string>): DialSummary {
@@ -99,6 +110,9 @@ export class DialBook {
         .filter(([id, r]) => !connected.has(id) && r.reason !== null)
         .sort(([, a], [, b]) => b.seen - a.seen)
         .map(([, r]) => ({ identity: r.identity, reason: r.reason as string })),
+      connecting: records
+        .filter(([id, r]) => !connected.has(id) && r.dialSince !== null)
+        .map(([, r]) => ({ identity: r.identity, ms: Date.now() - (r.dialSince as number) })),
     };
   }
 }

@@ -27,3 +27,11 @@ export function natProblem(reasons: { name: string; reason: string }[], view: Na
     : `no relay is available: ask ${view.owner} to host with \`tsp2p host --relay\` on a machine with a public address`;
   return `${cause}; ${fix}`;
 }
+
+/** Why a connection from behind a port-randomizing NAT is slow, and what makes it fast. */
+export function slowPunch(owner: string): string {
+  return (
+    'your NAT randomizes ports, so each connection takes a random punch (usually seconds, at times 20 s or more); ' +
+    `a relay makes it immediate: ask ${owner} to host with \`tsp2p host --relay\` on a machine with a public address`
+  );
+}

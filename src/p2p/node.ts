@@ -39,21 +39,35 @@ export function parseBootstrap(text: string | undefined): NodeAddress[] | undefi
  * A DHT node for a tsp2p process. On a private DHT (explicit bootstrap) it stays ephemeral, a client only:
  * the DHT is then exactly the nodes you run (`tsp2p dht`), and short-lived processes never become routing
  * nodes that hold announcements and vanish with them. On the public DHT, hyperdht's adaptive default lets
- * long-running workers serve the DHT like everyone else.
+ * long-running workers serve the DHT like everyone else. `serving`: a process members dial (a host, a
+ * worker, a relay): see SERVED_RANDOM_PUNCHES.
  */
-export function createDht(bootstrapText: string | undefined): DHT {
+export function createDht(bootstrapText: string | undefined, { serving = false }: { serving?: boolean } = {}): DHT {
   const bootstrap = parseBootstrap(bootstrapText);
-  return new DHT({ ...(bootstrap ? { bootstrap, ephemeral: true } : {}), randomPunchInterval: RANDOM_PUNCH_INTERVAL_MS });
+  const dht = new DHT({ ...(bootstrap ? { bootstrap, ephemeral: true } : {}), randomPunchInterval: RANDOM_PUNCH_INTERVAL_MS });
+  if (serving) dht._randomPunchLimit = SERVED_RANDOM_PUNCHES;
+  return dht;
 }
 
 /**
  * Crossing a port-randomizing NAT takes a "random punch" (hundreds of probes or sockets, up to ~35 s);
  * hyperdht allows one per DHT instance at a time and, by default, none for 20 s after one ends, to keep a
  * public node from being used to spray packets. A tsp2p process dials only the few members of its cluster
- * it needs (see dial-policy.ts), and a member joining needs two punches in a row (the host, then a worker):
- * 20 s between them made most first runs from such a network time out. 2 s keeps a pause between sprays.
+ * it needs (see dial-policy.ts), one random punch at a time still, and a member joining needs two in a row
+ * (the host, then a worker), as does a worker serving two members' execs one after the other: any pause
+ * between them is time the user waits (20 s made most first runs from such a network time out; 2 s added
+ * ~2 s to each). The pause stays, short: a spray never follows another back to back.
  */
-const RANDOM_PUNCH_INTERVAL_MS = 2_000;
+const RANDOM_PUNCH_INTERVAL_MS = 250;
+
+/**
+ * A process that members dial serves up to this many random punches at once (hyperdht: one). The far end
+ * of a punch is never told when its dialler gives up (an exec whose --wait ended, a kernel shut down, an
+ * exec that exits right after its answer while its host check is still punching): its half goes on
+ * probing for up to ~35 s, and with one turn a worker or host would turn every other member away until
+ * then. Only members get that far (the firewall runs before any punch), and a probe is 50 packets a second.
+ */
+const SERVED_RANDOM_PUNCHES = 4;
 
 export interface NodeOptions {
   cluster?: string | undefined;
@@ -108,7 +122,7 @@ async function redeemInvite(dht: DHT, me: Identity, clusterText: string, code: s
 
 export async function openNode(options: NodeOptions): Promise<ClusterNode> {
   const identity = loadIdentity();
-  const dht = createDht(options.bootstrap);
+  const dht = createDht(options.bootstrap, { serving: (options.roles & (ROLE.worker | ROLE.host)) !== 0 || options.relay === true });
   try {
     options.onPhase?.('reaching the DHT (bootstrap)');
     await dht.ready();
@@ -151,7 +165,7 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
     }
     const stopConfirming =
       'stored' in obtained && obtained.stored
-        ? confirmStoredRoster(dht, identity, ref, network, (source) => (rosterSource = source), (options.roles & ROLE.worker) !== 0)
+        ? confirmStoredRoster(dht, identity, ref, network, { asking: obtained.asking, onSource: (source) => (rosterSource = source), warn: (options.roles & ROLE.worker) !== 0 })
         : null;
     return {
       dht,

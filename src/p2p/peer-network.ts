@@ -39,14 +39,21 @@ import { isExpired, isMember, isNewer, openRoster, type OpenedRoster } from './r
 
 const log = createLogger('network');
 
-/** A connection attempt not open by then is abandoned (and retried by a later discovery round). */
-const CONNECT_TIMEOUT_MS = 15_000;
+/**
+ * A connection attempt not open by then is abandoned (and retried by a later discovery round). hyperdht
+ * ends every attempt by itself first (a punch across ordinary NATs after ~10 s, a random punch after
+ * ~35 s): this only guards against one that never ends. Cutting a random punch short would lose it while
+ * the far side's half went on probing, holding that peer's one random punch at a time (node.ts).
+ */
+const CONNECT_TIMEOUT_MS = 45_000;
 /** A punch that failed this fast was refused by hyperdht's random-punch gate, not by the network. */
 const PUNCH_GATE_MS = 1_500;
-const PUNCH_RETRY_MS = 2_200;
+/** Dialling again after the gate: soon (this end's pause is short), then less often (the far end's punch for someone else lasts seconds). */
+const punchRetryMs = (failures: number): number => Math.min(2_400, 300 * 2 ** failures);
 /** How long a direct dial may try before a known relay is used instead (hyperdht keeps punching there). */
 const DIRECT_FIRST_MS = 3_000;
 const GAVE_WAY = 'gave way to the relay';
+const PUNCH_TURN = 'waiting for its turn to punch (this process punches through its NAT to one peer at a time)';
 
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
 
@@ -215,6 +222,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       }
       log.debug(`dialling ${this.#label(peer.publicKey)}`);
       const dialled = Date.now();
+      this.#dials.dialling(id);
       const failures = this.#dials.failures(id);
       const relayThrough = relayFor(this.#peers.values(), id, failures.count, this.dht.randomized);
       if (relayThrough) log.info(`dialling ${this.#label(peer.publicKey)} through a relay (${failures.reason ? `direct: ${failures.reason}` : 'this NAT randomizes ports'})`);
@@ -259,11 +267,15 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         // A punch refused at once: hyperdht allows one random punch at a time, with a pause after it
         // (node.ts). It is not the peer's fault: dial again when the pause is over, not on the back-off.
         // Likewise a direct dial that cannot work while a relay is at hand: through it, at once.
-        const gated =
-          (failure === 'HOLEPUNCH_ABORTED' && Date.now() - dialled < PUNCH_GATE_MS) ||
-          (!relayThrough && relayFor(this.#peers.values(), id, failures.count + 1, this.dht.randomized) !== null);
-        this.#dials.failed(id, failure, gated ? PUNCH_RETRY_MS : undefined);
-        if (gated) setTimeout(() => this.#connectTo(peer), PUNCH_RETRY_MS).unref();
+        const refused = failure === 'HOLEPUNCH_ABORTED' && Date.now() - dialled < PUNCH_GATE_MS;
+        const gated = refused || (!relayThrough && relayFor(this.#peers.values(), id, failures.count + 1, this.dht.randomized) !== null);
+        const retryMs = punchRetryMs(failures.count);
+        // Said as what it is when this end's own punch is what it waits for: a turn, not a NAT that could
+        // not be crossed. (hyperdht says HOLEPUNCH_ABORTED for that, for the far end's gate and for two
+        // randomizing NATs alike.)
+        const turn = refused && this.dht._randomPunches >= this.dht._randomPunchLimit;
+        this.#dials.failed(id, turn ? PUNCH_TURN : failure, gated ? retryMs : undefined);
+        if (gated) setTimeout(() => this.#connectTo(peer), retryMs).unref();
       });
       // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
       // the peer a second time.

@@ -27,10 +27,12 @@ const log = createLogger('node');
 const HOST_FIRST_MS = 3_000;
 /**
  * One attempt to reach the host. A found host answers within a second across ordinary NATs, but crossing a
- * port-randomizing one takes a random punch of several seconds (see node.ts): cut short, it is lost, and
- * the next cannot start for a while.
+ * port-randomizing one takes a random punch (see node.ts) that hyperdht ends by itself after ~35 s at most,
+ * usually within seconds. Cut short, it is lost, and the host's half of it goes on probing until then,
+ * holding the host's one random punch at a time: the next attempt would be turned away meanwhile. So an
+ * attempt is given the punch's whole life (the caller's own deadline aside).
  */
-const ATTEMPT_MS = 15_000;
+export const ATTEMPT_MS = 40_000;
 /** Pauses between attempts: short at first, so a host started a moment later is found within ~2 s. */
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
 
@@ -47,6 +49,8 @@ export interface ObtainedRoster {
   roster: OpenedRoster;
   /** Taken from this machine's store: the host has not confirmed it is the newest. */
   stored?: boolean;
+  /** The host's answer, if it was asked already and has not answered yet (confirmStoredRoster awaits it). */
+  asking?: Promise<OpenedRoster>;
   /** Said in diagnostics: how the roster was had ("from the host", "stored here: host not reached (...)"). */
   source: string;
 }
@@ -70,8 +74,12 @@ export function hostProblem(err: unknown): string {
   if (code === 'PEER_NOT_FOUND') return 'it is not on the DHT (not running, or not up yet)';
   if (code === 'NOT_HOSTED') return messageOf(err);
   if (code === 'HOLEPUNCH_ABORTED' || code === 'HOLEPUNCH_FAILED') return `it was found but the connection failed (${code}: the NATs between you could not be crossed)`;
+  if (code === 'STILL_CONNECTING') return `${messageOf(err)} (behind a NAT that randomizes ports a connection takes a random punch: usually seconds, at times 20 s or more)`;
   return messageOf((err as { cause?: unknown }).cause ?? err);
 }
+
+/** Whether the error says the host is running (found on the DHT): only the connection stood in the way. */
+const hostFound = (err: unknown): boolean => /^(HOLEPUNCH_|STILL_CONNECTING|REMOTE_|TIMEOUT)/.test((err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code ?? '');
 
 export async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef, wait: RosterWait = {}): Promise<ObtainedRoster> {
   if (isPersonal(ref, me)) return { roster: personalRoster(me), source: 'your personal cluster' };
@@ -80,16 +88,25 @@ export async function obtainRoster(dht: DHT, me: Identity, ref: ClusterRef, wait
   const stored = newest(loadStoredRoster(ref));
   if (stored && dht.randomized) return { roster: stored, source: 'stored here', stored: true };
   if (stored) {
-    try {
-      const fresh = await fetchRosterFromHost(dht, me, ref, HOST_FIRST_MS);
-      if (!isNewer(fresh, stored)) return { roster: stored, source: 'from the host' };
-      storeRoster(fresh);
-      return { roster: fresh, source: 'from the host' };
-    } catch (err) {
-      if ((err as Tsp2pError).code === 'NOT_A_MEMBER') throw err;
-      warnStoredRoster(ref, stored, err);
-      return { roster: stored, source: `stored here (host not reached: ${hostProblem(err)})` };
+    // The host gets HOST_FIRST_MS; if it has not answered by then, the stored roster serves and the same
+    // attempt goes on in the background (confirmStoredRoster): a punch in progress is never thrown away.
+    const asking = fetchRosterFromHost(dht, me, ref, ATTEMPT_MS);
+    const first = await Promise.race([
+      asking.then(
+        (fresh) => ({ fresh }),
+        (err: unknown) => ({ err }),
+      ),
+      new Promise<null>((resolve) => setTimeout(resolve, HOST_FIRST_MS, null).unref()),
+    ]);
+    if (first === null) return { roster: stored, source: 'stored here', stored: true, asking };
+    if ('err' in first) {
+      if ((first.err as Tsp2pError).code === 'NOT_A_MEMBER') throw first.err;
+      warnStoredRoster(ref, stored, first.err);
+      return { roster: stored, source: `stored here (host not reached: ${hostProblem(first.err)})` };
     }
+    if (!isNewer(first.fresh, stored)) return { roster: stored, source: 'from the host' };
+    storeRoster(first.fresh);
+    return { roster: first.fresh, source: 'from the host' };
   }
   return waitForHost(dht, me, ref, wait);
 }
@@ -107,27 +124,37 @@ export function warnStoredRoster(ref: ClusterRef, stored: OpenedRoster, err: unk
 const STORED_CHECK_MS = 10_000;
 
 /**
- * Has the host confirm (or replace) a stored roster a process started with, once its first peer is found
- * or after STORED_CHECK_MS: by then the punches the user waits for are done. `onSource` hears how the
- * roster stands; a worker (`warn`) says what an unconfirmed roster means, while a client's punch to the
- * host may simply have met hyperdht's one-at-a-time gate. Returns a function that stops the wait.
+ * Has the host confirm (or replace) a stored roster a process started with: the answer to the request
+ * already under way (`asking`), or, if none, a request made once this process's first peer is found or
+ * after STORED_CHECK_MS: by then the punches the user waits for are done. `onSource` hears how the roster
+ * stands; a worker (`warn`) says what an unconfirmed roster means, while a client's punch to the host may
+ * simply have met hyperdht's one-at-a-time gate. Returns a function that stops the wait.
  */
-export function confirmStoredRoster(dht: DHT, me: Identity, ref: ClusterRef, network: PeerNetwork, onSource: (source: string) => void, warn: boolean): () => void {
+export function confirmStoredRoster(
+  dht: DHT,
+  me: Identity,
+  ref: ClusterRef,
+  network: PeerNetwork,
+  { asking, onSource, warn }: { asking?: Promise<OpenedRoster> | undefined; onSource: (source: string) => void; warn: boolean },
+): () => void {
   const stored = network.roster;
   let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
   const stop = () => {
+    stopped = true;
     if (timer) clearTimeout(timer);
     timer = null;
-    network.off('peer', confirm);
+    network.off('peer', ask);
   };
-  function confirm(): void {
-    stop();
-    fetchRosterFromHost(dht, me, ref, ATTEMPT_MS)
+  function settle(answer: Promise<OpenedRoster>): void {
+    answer
       .then((fresh) => {
+        if (stopped) return;
         network.adoptRoster(fresh.bytes);
         onSource('stored here, confirmed by the host');
       })
       .catch((err: unknown) => {
+        if (stopped) return;
         // Removed from the cluster: said as it is, and this process stops using it.
         if ((err as { code?: string }).code === 'NOT_A_MEMBER') {
           log.warn(messageOf(err));
@@ -140,8 +167,18 @@ export function confirmStoredRoster(dht: DHT, me: Identity, ref: ClusterRef, net
         onSource(`stored here (host not reached: ${hostProblem(err)})`);
       });
   }
-  network.once('peer', confirm);
-  timer = setTimeout(confirm, STORED_CHECK_MS);
+  function ask(): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    network.off('peer', ask);
+    settle(fetchRosterFromHost(dht, me, ref, ATTEMPT_MS));
+  }
+  if (asking) {
+    settle(asking);
+    return stop;
+  }
+  network.once('peer', ask);
+  timer = setTimeout(ask, STORED_CHECK_MS);
   timer.unref();
   return stop;
 }
@@ -172,7 +209,7 @@ async function waitForHost(dht: DHT, me: Identity, ref: ClusterRef, { waitMs = I
         lastError = err;
       }
       const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)] as number;
-      if (Date.now() - started + delay >= waitMs) throw Tsp2pError.HOST_UNREACHABLE(ref.label, Date.now() - started, hostProblem(lastError), lastError);
+      if (Date.now() - started + delay >= waitMs) throw Tsp2pError.HOST_UNREACHABLE(ref.label, Date.now() - started, hostProblem(lastError), lastError, hostFound(lastError));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });

@@ -26,7 +26,10 @@ export async function request<Q extends Fields, R extends Fields>(
   const socket = dht.connect(remote, { keyPair });
   try {
     return await new Promise<StructOf<R>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(Tsp2pError.TIMEOUT(`an answer from ${protocol}`, timeoutMs)), timeoutMs);
+      let opened = false;
+      socket.once('open', () => (opened = true));
+      // Not connected yet is another story than connected and not answered: crossing NATs can take seconds.
+      const timer = setTimeout(() => reject(opened ? Tsp2pError.TIMEOUT(`an answer from ${protocol}`, timeoutMs) : Tsp2pError.STILL_CONNECTING(timeoutMs)), timeoutMs);
       socket.on('error', (err: Error) => {
         clearTimeout(timer);
         reject(err);

@@ -102,6 +102,13 @@ declare module 'hyperdht' {
     port: number;
     firewalled: boolean;
     randomized: boolean;
+    /**
+     * Random punches this node runs at once, dialling and dialled (hyperdht 6.32: a plain field set to 1 in
+     * the constructor, "for extra safety for now"; no option). Read and set by node.ts only.
+     */
+    _randomPunchLimit: number;
+    /** Random punches under way now (same hyperdht field; read by peer-network.ts to word a refusal). */
+    _randomPunches: number;
     createServer(
       options: { firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean | Promise<boolean> },
       onConnection?: (socket: SecretStream) => void,

@@ -1,6 +1,6 @@
 // One scenario on the simulated internet (simnet.mjs), run through runInSimnet(): JSON in argv, JSON out.
 //   { randomNat: [2], runs: 10, hostAt: 'h1' | 'p3', hostExtra: [], wait: '15s', doctor: true, measure: true,
-//     lossPercent: 1, notebook: true }
+//     lossPercent: 1, notebook: true, short: { runs: 4, wait: '1.5s' } }
 // alice hosts alice/friends (in home 1, or on the public machine p3), bob's worker is in home 1, and diana,
 // in home 2, runs `tsp2p exec` `runs` times, each a fresh process as a user would: the time to its
 // answer, or its error. Prints {"runs": [{ok, ms, error}], ...} on stdout.
@@ -17,11 +17,18 @@ try {
   await world.startHost(MEMBERS, 'alice/friends', { netns: plan.hostAt ?? 'h1', extra: plan.hostExtra ?? [] });
   const worker = world.spawn('bob', ['worker', '--cluster=alice/friends', '--slots', '1'], 'bob worker', { netns: 'h1' });
   await worker.waitFor('worker joined', { timeoutMs: 60_000 });
-  for (let i = 0; i < (plan.runs ?? 5); i++) {
+  const exec = async (wait) => {
     const started = Date.now();
-    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', plan.wait ?? '15s', ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
-    out.runs.push({ ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) });
-    process.stderr.write(`[scenario] run ${i + 1}: ${JSON.stringify(out.runs.at(-1))}\n`);
+    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', wait, ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
+    const run = { ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) };
+    process.stderr.write(`[scenario] exec --wait ${wait}: ${JSON.stringify(run)}\n`);
+    return run;
+  };
+  for (let i = 0; i < (plan.runs ?? 5); i++) out.runs.push(await exec(plan.wait ?? '15s'));
+  // Then execs that give up early (the roster is stored by now): what they say while a punch is under way.
+  if (plan.short) {
+    out.short = [];
+    for (let i = 0; i < plan.short.runs; i++) out.short.push(await exec(plan.short.wait));
   }
   if (plan.relayStop) {
     // A map from home 2 to bob through the relay; the relaying host dies mid-map and comes back: every
