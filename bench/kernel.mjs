@@ -1,16 +1,32 @@
 // Kernel benchmark: tsp2p beside tslab (the baseline), started and driven by the same client in one run.
-//   node bench/kernel.mjs [--runs N] [--launches N] [--json]
+//   node bench/kernel.mjs [--runs N] [--launches N] [--user N] [--only-user] [--baseline DIR] [--json]
+// --baseline DIR: an earlier tsp2p checkout (built), launched too in the user's view, beside this one.
 // For each kernel: spawn → first kernel_info_reply (median of several launches), first execute just after
 // ready, median and p90 round trip of a trivial execute (`1`) and of distinct small cells, a numeric cell
 // (a top-level variable updated in a loop), and RSS after the runs. Both kernels run at once and are measured in alternating rounds, so machine noise hits both.
 // Goals (issue 2): start-up ≤ 0.4× tslab's; trivial round trip no slower than tslab's.
-import { readFileSync } from 'node:fs';
+// Then what a user feels (issue 13), through Debian's jupyter_client (bench/first-result.py, --user N
+// alternating launches, default 10): spawn → first result of a typed cell sent at once, spawn → its type
+// error, and jupyter_client's start_new_kernel. Goals: first result and start_new_kernel ≤ 0.4× tslab's.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { kernelJson } from '../dist/jupyter/kernelspec.js';
 import { launchKernel } from '../dist/jupyter/launcher.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '400' }, launches: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '400' },
+    launches: { type: 'string', default: '5' },
+    user: { type: 'string', default: '10' },
+    'only-user': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+  },
+});
 const runs = Number(values.runs);
 const launches = Number(values.launches);
 const require = createRequire(import.meta.url);
@@ -23,6 +39,49 @@ const names = Object.keys(kernels);
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+/** The user's view (see the header), or null when Debian's jupyter_client is not there. */
+const viewed = values.baseline ? [...names, 'baseline'] : names;
+if (values.baseline) kernels.baseline = { argv: kernels.tsp2p.argv.map((a) => (a.endsWith('dist/cli/main.js') ? path.join(values.baseline, 'dist/cli/main.js') : a)) };
+function userView(launches) {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python) || spawnSync(python, ['-c', 'import jupyter_client']).status !== 0) return null;
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsp2p-bench-'));
+  try {
+    for (const name of viewed) {
+      mkdirSync(path.join(dir, 'kernels', `${name}-bench`), { recursive: true });
+      writeFileSync(path.join(dir, 'kernels', `${name}-bench`, 'kernel.json'), JSON.stringify({ argv: kernels[name].argv, display_name: name, language: 'typescript' }));
+    }
+    const r = spawnSync(python, [new URL('./first-result.py', import.meta.url).pathname, String(launches), ...viewed.map((n) => `${n}-bench`)], {
+      env: { ...process.env, JUPYTER_PATH: dir, JUPYTER_DATA_DIR: dir },
+      encoding: 'utf8',
+      timeout: 1_800_000,
+    });
+    if (r.status !== 0) throw new Error(`first-result.py failed:\n${r.stderr}`);
+    return Object.fromEntries(Object.entries(JSON.parse(r.stdout)).map(([k, v]) => [k.replace(/-bench$/, ''), v]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const user = Number(values.user) > 0 ? userView(Number(values.user)) : null;
+if (user) {
+  const median = (xs) => percentile(xs, 50);
+  const rows = [
+    ['spawn → first result (typed cell sent at once)', 'firstResult'],
+    ['spawn → first type error', 'firstError'],
+    ["jupyter_client's start_new_kernel", 'startNewKernel'],
+  ];
+  console.log(`what a user feels, ${values.user} alternating launches each (ms: median, [min–max])`);
+  for (const [label, key] of rows) {
+    const cell = (n) => `${median(user[n][key]).toFixed(0)} [${Math.min(...user[n][key]).toFixed(0)}–${Math.max(...user[n][key]).toFixed(0)}]`;
+    const base = values.baseline ? ` baseline ${cell('baseline').padEnd(18)}` : '';
+    console.log(`  ${label.padEnd(48)} tslab ${cell('tslab').padEnd(18)}${base} tsp2p ${cell('tsp2p').padEnd(18)} ${(median(user.tsp2p[key]) / median(user.tslab[key])).toFixed(2)}x`);
+  }
+  const worst = Math.max(...user.tsp2p.startNewKernel) / median(user.tslab.startNewKernel);
+  console.log(`  goals: first result ≤ 0.40x (${(median(user.tsp2p.firstResult) / median(user.tslab.firstResult)).toFixed(2)}x); start_new_kernel ≤ 0.40x in every run (slowest ${worst.toFixed(2)}x); wrong replies: tslab ${user.tslab.wrong}, tsp2p ${user.tsp2p.wrong}\n`);
+}
+if (values['only-user']) process.exit(0);
 
 const results = Object.fromEntries(names.map((n) => [n, { startup: [], trivial: [], distinct: [], lost: 0 }]));
 

@@ -1,11 +1,12 @@
 /**
- * Starts the kernel in this process: the IO thread first (so the client's kernel_info is answered as soon as
- * possible), then the engine and the p2p layer. Handles SIGINT (interrupt), SIGTERM and background errors.
+ * Starts the kernel in this process: the IO thread first (it answers kernel_info itself), then the engine
+ * (its TypeScript thread warms up meanwhile) and the p2p layer. Handles SIGINT (interrupt), SIGTERM and background errors.
  */
 import { readConnectionFile } from './jupyter/connection.js';
 import { Kernel } from './jupyter/kernel.js';
+import { kernelInfoContent } from './jupyter/kernel-info.js';
 import { IoThreadTransport } from './jupyter/transport.js';
-import { TypeScriptEngine } from './engine/engine.js';
+import { describeEngine, TypeScriptEngine } from './engine/engine.js';
 import { P2PExecutor } from './magics/p2p-executor.js';
 import { createLogger } from './log.js';
 
@@ -13,7 +14,9 @@ const log = createLogger('kernel');
 
 export async function startKernel(connectionFile: string): Promise<Kernel> {
   const connection = readConnectionFile(connectionFile);
-  const transport = await IoThreadTransport.start(connection);
+  // The IO thread first, answering kernel_info from the start; then the engine, whose TypeScript thread
+  // warms up while the rest starts.
+  const transport = await IoThreadTransport.start(connection, kernelInfoContent(describeEngine()));
   const engine = new TypeScriptEngine();
   engine.install();
   const executor = new P2PExecutor(engine);

@@ -306,3 +306,33 @@ describe('tsp2p kernel (own client)', () => {
     assert.equal(kernel.process.exitCode, 0);
   });
 });
+
+describe('start-up: the TypeScript service warms up on a thread of its own', () => {
+  test('a kernel_info sent behind the first cell is answered at once, not after the cell waits for TypeScript', async (t) => {
+    const kernel = await startKernel(t);
+    const order = [];
+    const started = performance.now();
+    // The first cell waits for the TypeScript service (over a second to build); the kernel_info behind it
+    // on the same shell socket is answered by the IO thread meanwhile. Its type error is still reported.
+    const cell = kernel.client.execute('const x: number = "one"; x').then((r) => (order.push(['execute', performance.now() - started]), r));
+    const info = kernel.client.kernelInfo().then((r) => (order.push(['kernel_info', performance.now() - started]), r));
+    const [executed, answered] = await Promise.all([cell, info]);
+    process.stderr.write(`# first cell answered after ${order.find(([k]) => k === 'execute')[1].toFixed(0)} ms, kernel_info behind it after ${order.find(([k]) => k === 'kernel_info')[1].toFixed(0)} ms\n`);
+    assert.deepEqual(order.map(([k]) => k), ['kernel_info', 'execute']);
+    assert.equal(answered.reply.content.implementation, 'tsp2p');
+    // (kernelInfo() resolves once both the reply and the idle status parented to it have come.)
+    assert.equal(executed.reply.content.status, 'error');
+    assert.match(JSON.stringify(executed.reply.content), /TS2322|not assignable to type 'number'/);
+  });
+
+  test('while a cell runs, kernel_info waits its turn (an idle status then would show the notebook idle)', async (t) => {
+    const kernel = await startKernel(t);
+    await kernel.client.execute('1');
+    const order = [];
+    const cell = kernel.client.execute('await new Promise((r) => setTimeout(r, 400)); 2').then(() => order.push('execute'));
+    await new Promise((r) => setTimeout(r, 100));
+    const info = kernel.client.kernelInfo().then(() => order.push('kernel_info'));
+    await Promise.all([cell, info]);
+    assert.deepEqual(order, ['execute', 'kernel_info']);
+  });
+});

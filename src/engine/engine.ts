@@ -18,7 +18,7 @@ import { createDisplay, type Display, type DisplayTarget } from './display.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from './error-report.js';
 import { toMimeBundle } from './mime.js';
 import { createModuleLoader, type ModuleLoader } from './module-loader.js';
-import { TypeScriptService } from './typescript.js';
+import { TypeScriptThread } from './typescript-thread.js';
 
 const log = createLogger('engine');
 const require = createRequire(import.meta.url);
@@ -41,8 +41,25 @@ function typescriptVersion(): string {
   return (tslabRequire('@tslab/typescript-for-tslab/package.json') as { version: string }).version;
 }
 
+/** What the engine says of itself in kernel_info: known without starting it (the IO thread answers first). */
+export function describeEngine(): { languageInfo: LanguageInfo; banner: string } {
+  const tsVersion = typescriptVersion();
+  return {
+    languageInfo: {
+      name: 'typescript',
+      version: tsVersion,
+      mimetype: 'text/typescript',
+      file_extension: '.ts',
+      codemirror_mode: { name: 'javascript', typescript: true },
+      pygments_lexer: 'typescript',
+    },
+    banner: `tsp2p ${version}: TypeScript ${tsVersion} on Node.js ${process.version}. Type %p2p for the cluster magics.`,
+  };
+}
+
 export class TypeScriptEngine implements Executor {
-  readonly ts = new TypeScriptService();
+  /** Type checking and conversion, on a thread of its own that starts warming up at once. */
+  readonly ts = new TypeScriptThread();
   /** Values of everything earlier cells declared, by name. */
   readonly variables: Record<string, unknown> = {};
   readonly display: Display;
@@ -59,16 +76,7 @@ export class TypeScriptEngine implements Executor {
 
   constructor(options: { cwd?: string } = {}) {
     const cwd = options.cwd ?? process.cwd();
-    const tsVersion = typescriptVersion();
-    this.languageInfo = {
-      name: 'typescript',
-      version: tsVersion,
-      mimetype: 'text/typescript',
-      file_extension: '.ts',
-      codemirror_mode: { name: 'javascript', typescript: true },
-      pygments_lexer: 'typescript',
-    };
-    this.banner = `tsp2p ${version}: TypeScript ${tsVersion} on Node.js ${process.version}. Type %p2p for the cluster magics.`;
+    ({ languageInfo: this.languageInfo, banner: this.banner } = describeEngine());
     this.display = createDisplay(() => this.#displayTarget);
     this.#modules = createModuleLoader(cwd, { tslab: () => this.#tslabCompat() });
   }
@@ -113,12 +121,6 @@ export class TypeScriptEngine implements Executor {
       newDisplay: () => this.display.create(),
       versions: { tslab: version, typescript: this.languageInfo.version, node: process.version },
     };
-  }
-
-  warmUp(): void {
-    const started = Date.now();
-    this.ts.warmUp();
-    log.debug(`TypeScript service ready in ${Date.now() - started} ms`);
   }
 
   /** Runs `interrupt` listeners (remote tasks of the running cell) when the cell is interrupted. */
@@ -167,7 +169,7 @@ export class TypeScriptEngine implements Executor {
 
   async #execute(request: ExecuteRequest, sink: OutputSink): Promise<ExecuteOutcome> {
     this.useSink(sink);
-    const converted = this.ts.convert(request.code);
+    const converted = await this.ts.convert(request.code);
     this.#modules.addCompiled(converted.sideOutputs ?? []);
     if (converted.diagnostics.length > 0) {
       const report = diagnosticsReport(request.code, converted.diagnostics);
@@ -215,7 +217,7 @@ export class TypeScriptEngine implements Executor {
   async #userExpressions(expressions: Record<string, string>): Promise<Record<string, UserExpressionResult>> {
     const results: Record<string, UserExpressionResult> = {};
     for (const [name, expression] of Object.entries(expressions)) {
-      const converted = this.ts.convert(expression);
+      const converted = await this.ts.convert(expression);
       if (converted.diagnostics.length > 0) {
         results[name] = { status: 'error', ...diagnosticsReport(expression, converted.diagnostics) };
         continue;
@@ -246,6 +248,6 @@ export class TypeScriptEngine implements Executor {
   }
 
   async shutdown(): Promise<void> {
-    this.ts.close();
+    await this.ts.close();
   }
 }

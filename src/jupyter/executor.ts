@@ -70,7 +70,5 @@ export interface Executor {
   isComplete(code: string): Promise<IsCompleteResult>;
   /** Stops the running cell (if any); the executor stays usable. */
   interrupt(): void;
-  /** Called once the kernel is idle after its first kernel_info_reply: a good time for slow set-up. */
-  warmUp?(): void;
   shutdown(restart: boolean): Promise<void>;
 }

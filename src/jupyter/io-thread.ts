@@ -22,7 +22,7 @@ import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-proto
 const log = createLogger('io');
 const port = parentPort;
 if (!port) throw new Error('io-thread.ts must run as a worker thread');
-const { connection, session, state } = workerData as { connection: ConnectionInfo; session: string; state: Int32Array };
+const { connection, session, state, kernelInfo } = workerData as { connection: ConnectionInfo; session: string; state: Int32Array; kernelInfo: JsonObject };
 const signer = new Signer(connection.signature_scheme, connection.key);
 
 /** zeromq.js allows one send in flight per socket: queue the rest, in order. */
@@ -140,6 +140,19 @@ function interrupt(request: Message): void {
   escalate().catch((err: unknown) => log.error(`interrupt escalation failed: ${String(err)}`));
 }
 
+/**
+ * kernel_info is answered here while no cell runs: its content never changes, and a client that asks
+ * (Jupyter's wait_for_ready asks until iopub answers too) is not kept waiting behind the main thread.
+ * While a cell runs it goes to the main thread and waits its turn, as in ipykernel: a status of idle for it
+ * would tell the notebook the kernel is idle while the cell still runs.
+ */
+function kernelInfoReply(request: Message, channel: Channel): void {
+  const parentHeader = request.header;
+  send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'busy' }, parentHeader });
+  send({ channel, msgType: 'kernel_info_reply', content: kernelInfo, parentHeader, ids: request.ids });
+  send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'idle' }, parentHeader });
+}
+
 /** A bad message is logged and dropped: it never ends the loop. */
 async function receiveLoop(channel: Exclude<Channel, 'iopub'>, socket: zmq.Router): Promise<void> {
   for await (const frames of socket) {
@@ -151,6 +164,7 @@ async function receiveLoop(channel: Exclude<Channel, 'iopub'>, socket: zmq.Route
       continue;
     }
     if (channel === 'control' && msg.header.msg_type === 'interrupt_request') interrupt(msg);
+    else if (channel !== 'stdin' && msg.header.msg_type === 'kernel_info_request' && Atomics.load(state, EXECUTING) !== 1) kernelInfoReply(msg, channel);
     else post({ kind: 'message', channel, msg });
   }
 }

@@ -5,10 +5,10 @@
  */
 import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
-import { version } from '../version.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
+import { kernelInfoContent } from './kernel-info.js';
 import { KernelOutput, type InputBroker } from './kernel-output.js';
-import { PROTOCOL_VERSION, replyTo, type Channel, type JsonObject, type Message } from './messages.js';
+import { replyTo, type Channel, type JsonObject, type Message } from './messages.js';
 import type { KernelTransport } from './transport.js';
 
 const log = createLogger('kernel');
@@ -32,7 +32,6 @@ export class Kernel {
   #shellBusy = false;
   /** execute_requests queued behind a failed cell (stop_on_error): answered 'aborted', not run. */
   #toAbort = new WeakSet<Message>();
-  #warmedUp = false;
   #history: HistoryEntry[] = [];
   #pendingInput: { resolve: (value: string) => void; reject: (err: Error) => void } | null = null;
   readonly #handlers: Record<string, Handler>;
@@ -114,25 +113,7 @@ export class Kernel {
   }
 
   async #kernelInfo(msg: Message, channel: RequestChannel): Promise<void> {
-    this.#reply(msg, channel, {
-      status: 'ok',
-      protocol_version: PROTOCOL_VERSION,
-      implementation: 'tsp2p',
-      implementation_version: version,
-      language_info: this.executor.languageInfo,
-      banner: this.executor.banner,
-      debugger: false,
-      help_links: [
-        { text: 'tsp2p', url: 'https://github.com/tsp2p/tsp2p#readme' },
-        { text: 'TypeScript handbook', url: 'https://www.typescriptlang.org/docs/handbook/intro.html' },
-        { text: 'Node.js API', url: 'https://nodejs.org/api/' },
-      ],
-    });
-    // Slow set-up (the TypeScript service) starts only once this reply is on its way.
-    if (!this.#warmedUp && this.executor.warmUp) {
-      this.#warmedUp = true;
-      setImmediate(() => this.executor.warmUp?.());
-    }
+    this.#reply(msg, channel, kernelInfoContent(this.executor));
   }
 
   async #execute(msg: Message, channel: RequestChannel): Promise<void> {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ConnectionInfo } from './connection.js';
-import type { Channel, Message, Outgoing } from './messages.js';
+import type { Channel, JsonObject, Message, Outgoing } from './messages.js';
 import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-protocol.js';
 
 /** Output a blocking cell may produce: it must leave at once, or it would wait for the cell to end. */
@@ -48,11 +48,12 @@ export class IoThreadTransport implements KernelTransport {
     this.#state = state;
   }
 
-  static async start(connection: ConnectionInfo): Promise<IoThreadTransport> {
+  /** `kernelInfo`: the kernel_info_reply content, answered by the IO thread itself while no cell runs. */
+  static async start(connection: ConnectionInfo, kernelInfo: JsonObject): Promise<IoThreadTransport> {
     const session = randomUUID();
     const state = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(new URL('./io-thread.js', import.meta.url), {
-      workerData: { connection, session, state },
+      workerData: { connection, session, state, kernelInfo },
       // The IO thread must not write through the main thread's (captured) stdout/stderr.
       stdout: false,
       stderr: false,

@@ -30,7 +30,7 @@ function store(engine: TypeScriptEngine, name: string, value: unknown): void {
 export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession, body: string, options: Record<string, OptionValue>, sink: OutputSink): Promise<ExecuteOutcome> {
   const name = typeof options.name === 'string' ? options.name : undefined;
   const cluster = session.requireCluster();
-  const converted = engine.ts.convert(body);
+  const converted = await engine.ts.convert(body);
   if (converted.diagnostics.length > 0) return fail(sink, diagnosticsReport(body, converted.diagnostics));
   const shipment = shipCell(converted.output ?? '', converted.lastExpressionVar, engine.variables);
   const timeoutMs = typeof options.timeout === 'number' ? options.timeout : undefined;

@@ -127,10 +127,6 @@ export class P2PExecutor implements Executor {
     this.engine.interrupt();
   }
 
-  warmUp(): void {
-    this.engine.warmUp();
-  }
-
   async shutdown(restart: boolean): Promise<void> {
     await this.session.close();
     await this.engine.shutdown();
