@@ -4,7 +4,7 @@
 // trip and 16 MB results, direct vs relayed. Then the same with packet loss at both homes' routers (delay
 // would need tc netem, which this VM's kernel lacks).
 // Goals (issue 12): one randomizing home ≥ 19/20, p50 ≤ 3 s; both randomizing (relayed) 20/20, p50 ≤ 3 s.
-//   node bench/nat.mjs [--runs N] [--loss PERCENT] [--only-loss] [--only TEXT] [--baseline DIR]
+//   node bench/nat.mjs [--runs N] [--loss PERCENT] [--only-loss | --no-loss] [--only TEXT] [--baseline DIR]
 //   (root, iptables, iproute2); --only: the scenarios whose name contains TEXT.
 // --baseline DIR: a checkout of an earlier tsp2p (built, with this one's test/helpers copied in); each
 // scenario it can run (it may have no relay) runs there too, right after this one's, and is printed beside.
@@ -36,7 +36,7 @@ function run(plan, scenario = SCENARIO) {
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
 
-for (const impaired of process.argv.includes('--only-loss') ? [loss] : [null, loss]) {
+for (const impaired of process.argv.includes('--only-loss') ? [loss] : process.argv.includes('--no-loss') ? [null] : [null, loss]) {
   console.log(`\n${impaired ? `${impaired}% of packets lost at both homes' routers` : 'no loss'}; ${runs} runs each, exec --wait 20s`);
   console.log(`${'scenario'.padEnd(44)}${'answered'.padStart(10)}${'p50 (s)'.padStart(9)}${'p90 (s)'.padStart(9)}   task round trip   16 MB results   path`);
   for (const [label, kind] of KINDS.filter(([label]) => label.includes(arg('--only', '')))) {

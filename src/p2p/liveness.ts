@@ -7,7 +7,9 @@
  *
  * If the check itself ran late, this process's event loop was blocked (a long synchronous cell in the
  * kernel): frames may wait unread, so that silence is ours, and the clocks restart instead.
- * Lifecycle: start() → stop().
+ * The clock runs only while some peer is watched: wake() when one comes; with none left it stops (an idle
+ * worker's event loop sleeps).
+ * Lifecycle: start() → wake()… → stop().
  */
 export const HEARTBEAT_MS = 500;
 export const SILENCE_MS = 1_500;
@@ -17,6 +19,7 @@ import type { Peer } from './peer-network.js';
 
 export class Liveness {
   #timer: NodeJS.Timeout | null = null;
+  #started = false;
   #lastTick = Date.now();
   #lastPing = 0;
 
@@ -26,6 +29,13 @@ export class Liveness {
   ) {}
 
   start(): void {
+    this.#started = true;
+    this.wake();
+  }
+
+  /** A peer that may be watched came: the clock runs (again). */
+  wake(): void {
+    if (!this.#started || this.#timer) return;
     this.#lastTick = Date.now();
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#timer.unref();
@@ -37,7 +47,13 @@ export class Liveness {
     this.#lastTick = now;
     const ping = now - this.#lastPing >= HEARTBEAT_MS - TICK_MS / 2;
     if (ping) this.#lastPing = now;
-    for (const peer of [...this.watched()]) {
+    const watched = [...this.watched()];
+    if (watched.length === 0) {
+      clearInterval(this.#timer ?? undefined);
+      this.#timer = null;
+      return;
+    }
+    for (const peer of watched) {
       const channel = peer.channel;
       if (late) channel.lastHeard = Math.max(channel.lastHeard, now);
       else if (now - channel.lastHeard > SILENCE_MS) {
@@ -49,6 +65,7 @@ export class Liveness {
   }
 
   stop(): void {
+    this.#started = false;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
   }

@@ -329,7 +329,10 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
             log.debug(`connected to ${remote.user}@${remote.host} (${this.#label(session)})`);
           }
           this.adoptRoster(remote.roster);
-          if (!existing) this.emit('peer', peer);
+          if (!existing) {
+            this.#liveness.wake();
+            this.emit('peer', peer);
+          }
           // A relay is here: punches that cannot work, or take seconds, from this NAT go through it now.
           if (!existing && remote.relay.length > 0 && this.dht.randomized) for (const giveWay of [...this.#directDials.values()]) giveWay();
         },

@@ -91,8 +91,6 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     network.on('close', (peer) => this.#dropPeer(peer));
     network.on('oversize', (peer, name, id, size) => name === 'task' && id !== null && this.#refuse(peer, id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue)));
     network.on('peer', (peer) => peer.channel.send('load', this.load));
-    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
-    this.#heartbeat.unref();
   }
 
   /** Resolves when every slot process is up. */
@@ -142,6 +140,11 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     queue.push({ key, peer, frame });
     this.#queues.set(peer.id, queue);
     this.#schedule();
+    // Load reports go out while there is work; an idle worker's event loop sleeps (issue: ≤ 1 ms CPU/s).
+    if (!this.#heartbeat && !this.#closed) {
+      this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
+      this.#heartbeat.unref();
+    }
   }
 
   /**
@@ -317,6 +320,10 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     const busyPeers = new Set<Peer>([...this.#running.values()].map((r) => r.peer));
     for (const queue of this.#queues.values()) for (const t of queue) busyPeers.add(t.peer);
     for (const peer of busyPeers) peer.channel.send('load', load);
+    if (busyPeers.size === 0 && this.#heartbeat) {
+      clearInterval(this.#heartbeat);
+      this.#heartbeat = null;
+    }
   }
 
   async close(): Promise<void> {
