@@ -308,21 +308,23 @@ describe('tsp2p kernel (own client)', () => {
 });
 
 describe('start-up: the TypeScript service warms up on a thread of its own', () => {
-  test('a kernel_info sent behind the first cell is answered at once, not after the cell waits for TypeScript', async (t) => {
+  test('kernel_info is answered at once while TypeScript warms up; the first cell still reports its type error', async (t) => {
     const kernel = await startKernel(t);
-    const order = [];
-    const started = performance.now();
-    // The first cell waits for the TypeScript service (over a second to build); the kernel_info behind it
-    // on the same shell socket is answered by the IO thread meanwhile. Its type error is still reported.
-    const cell = kernel.client.execute('const x: number = "one"; x').then((r) => (order.push(['execute', performance.now() - started]), r));
-    const info = kernel.client.kernelInfo().then((r) => (order.push(['kernel_info', performance.now() - started]), r));
-    const [executed, answered] = await Promise.all([cell, info]);
-    process.stderr.write(`# first cell answered after ${order.find(([k]) => k === 'execute')[1].toFixed(0)} ms, kernel_info behind it after ${order.find(([k]) => k === 'kernel_info')[1].toFixed(0)} ms\n`);
-    assert.deepEqual(order.map(([k]) => k), ['kernel_info', 'execute']);
-    assert.equal(answered.reply.content.implementation, 'tsp2p');
-    // (kernelInfo() resolves once both the reply and the idle status parented to it have come.)
+    // Right after start the TypeScript service is being built (over a second): kernel_info, as
+    // jupyter_client's wait_for_ready asks it, is answered by the IO thread meanwhile, never behind it.
+    const times = [];
+    for (let i = 0; i < 12; i++) {
+      const sent = performance.now();
+      const r = await kernel.client.kernelInfo();
+      assert.equal(r.reply.content.implementation, 'tsp2p');
+      times.push(performance.now() - sent);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    process.stderr.write(`# kernel_info during warm-up: ${times.map((ms) => ms.toFixed(0)).join(', ')} ms\n`);
+    assert.ok(Math.max(...times) < 400, `a kernel_info waited ${Math.max(...times).toFixed(0)} ms`);
+    const executed = await kernel.client.execute('const x: number = "one"; x');
     assert.equal(executed.reply.content.status, 'error');
-    assert.match(JSON.stringify(executed.reply.content), /TS2322|not assignable to type 'number'/);
+    assert.match(JSON.stringify(executed.reply.content), /not assignable to type 'number'/);
   });
 
   test('while a cell runs, kernel_info waits its turn (an idle status then would show the notebook idle)', async (t) => {

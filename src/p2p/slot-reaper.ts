@@ -40,8 +40,21 @@ export class SlotReaper {
     this.#shell.stdin?.write(`${alive ? '+' : '-'} ${pid}\n`);
   }
 
-  /** The worker is stopping: the reaper ends the slots still listed, then itself. */
-  close(): void {
-    this.#shell.stdin?.end();
+  /**
+   * The worker is stopping: the reaper ends the slots still listed, then itself. Resolves once it has (at
+   * most ~1 s): a worker that exits leaves no process of its own behind.
+   */
+  async close(): Promise<void> {
+    const shell = this.#shell;
+    if (shell.exitCode !== null || shell.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1_000);
+      shell.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    shell.stdin?.end();
+    await exited;
   }
 }

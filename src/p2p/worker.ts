@@ -330,6 +330,6 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     await this.pool.close();
-    this.#reaper.close();
+    await this.#reaper.close();
   }
 }
