@@ -56,6 +56,7 @@ export async function doctor(cluster: Cluster, onProgress?: (what: string) => vo
   if (cluster.workers().length === 0) rows.push(['worker', 'none connected']);
   const nameOf = (key: Buffer | null) => (key === null ? 'a non-member' : (network.roster.members.find((m) => m.key.equals(key))?.name ?? ref.ownerName));
   for (const failure of summary.failures.slice(0, 5)) rows.push(['not connected', `${nameOf(failure.identity)}: ${failure.reason}`]);
+  for (const dial of network.dialSummary().connecting.slice(0, 5)) rows.push(['connecting', `${nameOf(dial.identity)}: for ${Math.round(dial.ms / 1000)} s`]);
   const nat = natProblem(
     summary.failures.map((f) => ({ name: nameOf(f.identity), reason: f.reason })),
     { randomized: dht.randomized, relay: relays.length > 0, owner: ref.ownerName },

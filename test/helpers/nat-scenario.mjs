@@ -87,7 +87,8 @@ try {
     out.measure = client.stdout.trim() ? JSON.parse(client.stdout.trim()) : { error: client.stderr.slice(-500) };
   }
   if (plan.doctor) {
-    const r = await world.cli('diana', ['doctor', '--cluster=alice/friends'], { netns: 'h2', timeoutMs: 60_000 });
+    // With debug logs (stderr), so that a doctor that did not see a worker says where the dial stood.
+    const r = await world.cli('diana', ['doctor', '--cluster=alice/friends'], { netns: 'h2', timeoutMs: 60_000, env: { TSP2P_LOG: 'debug' } });
     out.doctor = { code: r.code, stdout: r.stdout, stderr: r.stderr };
     // The NAT verdict from each kind of place: home 1, and the public machine.
     out.doctorAt = {};
