@@ -4,7 +4,7 @@
  */
 import { readConnectionFile } from './jupyter/connection.js';
 import { Kernel } from './jupyter/kernel.js';
-import { kernelInfoContent } from './jupyter/kernel-info.js';
+import { staticReplies } from './jupyter/static-replies.js';
 import { IoThreadTransport } from './jupyter/transport.js';
 import { describeEngine, TypeScriptEngine } from './engine/engine.js';
 import { P2PExecutor } from './magics/p2p-executor.js';
@@ -14,9 +14,9 @@ const log = createLogger('kernel');
 
 export async function startKernel(connectionFile: string): Promise<Kernel> {
   const connection = readConnectionFile(connectionFile);
-  // The IO thread first, answering kernel_info from the start; then the engine, whose TypeScript thread
+  // The IO thread first, answering kernel_info (and comm_info) from the start; then the engine, whose TypeScript thread
   // warms up while the rest starts.
-  const transport = await IoThreadTransport.start(connection, kernelInfoContent(describeEngine()));
+  const transport = await IoThreadTransport.start(connection, staticReplies(describeEngine()));
   const engine = new TypeScriptEngine();
   engine.install();
   const executor = new P2PExecutor(engine);

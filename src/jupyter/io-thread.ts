@@ -18,11 +18,13 @@ import { newHeader, type Channel, type Header, type JsonObject, type Message } f
 import { parse, serialize, Signer } from './wire.js';
 import { createLogger } from '../log.js';
 import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-protocol.js';
+import type { StaticReplies } from './static-replies.js';
 
 const log = createLogger('io');
 const port = parentPort;
 if (!port) throw new Error('io-thread.ts must run as a worker thread');
-const { connection, session, state, kernelInfo } = workerData as { connection: ConnectionInfo; session: string; state: Int32Array; kernelInfo: JsonObject };
+const { connection, session, state, replies } = workerData as { connection: ConnectionInfo; session: string; state: Int32Array; replies: StaticReplies };
+const staticContent = new Map<string, JsonObject>(Object.entries(replies));
 const signer = new Signer(connection.signature_scheme, connection.key);
 
 /** zeromq.js allows one send in flight per socket: queue the rest, in order. */
@@ -141,15 +143,15 @@ function interrupt(request: Message): void {
 }
 
 /**
- * kernel_info is answered here while no cell runs: its content never changes, and a client that asks
- * (Jupyter's wait_for_ready asks until iopub answers too) is not kept waiting behind the main thread.
- * While a cell runs it goes to the main thread and waits its turn, as in ipykernel: a status of idle for it
- * would tell the notebook the kernel is idle while the cell still runs.
+ * kernel_info (and comm_info) are answered here while no cell runs: their content never changes, and a
+ * client that asks (Jupyter's wait_for_ready asks until iopub answers too) is not kept waiting behind the
+ * main thread. While a cell runs they go to the main thread and wait their turn, as in ipykernel: a status
+ * of idle for them would tell the notebook the kernel is idle while the cell still runs.
  */
-function kernelInfoReply(request: Message, channel: Channel): void {
+function staticReply(request: Message, channel: Channel, content: JsonObject): void {
   const parentHeader = request.header;
   send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'busy' }, parentHeader });
-  send({ channel, msgType: 'kernel_info_reply', content: kernelInfo, parentHeader, ids: request.ids });
+  send({ channel, msgType: request.header.msg_type.replace(/_request$/, '_reply'), content, parentHeader, ids: request.ids });
   send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'idle' }, parentHeader });
 }
 
@@ -164,8 +166,11 @@ async function receiveLoop(channel: Exclude<Channel, 'iopub'>, socket: zmq.Route
       continue;
     }
     if (channel === 'control' && msg.header.msg_type === 'interrupt_request') interrupt(msg);
-    else if (channel !== 'stdin' && msg.header.msg_type === 'kernel_info_request' && Atomics.load(state, EXECUTING) !== 1) kernelInfoReply(msg, channel);
-    else post({ kind: 'message', channel, msg });
+    else {
+      const content = channel === 'stdin' ? undefined : staticContent.get(msg.header.msg_type);
+      if (content && Atomics.load(state, EXECUTING) !== 1) staticReply(msg, channel, content);
+      else post({ kind: 'message', channel, msg });
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { ExecuteOutcome, Executor } from './executor.js';
-import { kernelInfoContent } from './kernel-info.js';
+import { staticReplies, type StaticReplies } from './static-replies.js';
 import { KernelOutput, type InputBroker } from './kernel-output.js';
 import { replyTo, type Channel, type JsonObject, type Message } from './messages.js';
 import type { KernelTransport } from './transport.js';
@@ -35,20 +35,23 @@ export class Kernel {
   #history: HistoryEntry[] = [];
   #pendingInput: { resolve: (value: string) => void; reject: (err: Error) => void } | null = null;
   readonly #handlers: Record<string, Handler>;
+  /** Answered by the IO thread too while no cell runs (static-replies.ts). */
+  readonly #static: StaticReplies;
 
   constructor(
     private readonly transport: KernelTransport,
     private readonly executor: Executor,
     private readonly options: KernelOptions = {},
   ) {
+    this.#static = staticReplies(executor);
     this.#handlers = {
-      kernel_info_request: (msg, ch) => this.#kernelInfo(msg, ch),
+      kernel_info_request: async (msg, ch) => this.#reply(msg, ch, this.#static.kernel_info_request),
       execute_request: (msg, ch) => this.#execute(msg, ch),
       complete_request: (msg, ch) => this.#complete(msg, ch),
       inspect_request: (msg, ch) => this.#inspect(msg, ch),
       is_complete_request: (msg, ch) => this.#isComplete(msg, ch),
       history_request: (msg, ch) => this.#historyReply(msg, ch),
-      comm_info_request: async (msg, ch) => this.#reply(msg, ch, { status: 'ok', comms: {} }),
+      comm_info_request: async (msg, ch) => this.#reply(msg, ch, this.#static.comm_info_request),
       shutdown_request: (msg, ch) => this.#shutdown(msg, ch),
       // Normally answered by the IO thread; a client may also send it on shell.
       interrupt_request: async (msg, ch) => {
@@ -110,10 +113,6 @@ export class Kernel {
 
   #reply(request: Message, channel: RequestChannel, content: JsonObject): void {
     this.transport.send(replyTo(request, channel, content));
-  }
-
-  async #kernelInfo(msg: Message, channel: RequestChannel): Promise<void> {
-    this.#reply(msg, channel, kernelInfoContent(this.executor));
   }
 
   async #execute(msg: Message, channel: RequestChannel): Promise<void> {

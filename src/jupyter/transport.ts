@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { ConnectionInfo } from './connection.js';
-import type { Channel, JsonObject, Message, Outgoing } from './messages.js';
+import type { Channel, Message, Outgoing } from './messages.js';
+import type { StaticReplies } from './static-replies.js';
 import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-protocol.js';
 
 /** Output a blocking cell may produce: it must leave at once, or it would wait for the cell to end. */
@@ -48,12 +49,12 @@ export class IoThreadTransport implements KernelTransport {
     this.#state = state;
   }
 
-  /** `kernelInfo`: the kernel_info_reply content, answered by the IO thread itself while no cell runs. */
-  static async start(connection: ConnectionInfo, kernelInfo: JsonObject): Promise<IoThreadTransport> {
+  /** `replies`: static reply contents by request type (static-replies.ts), answered by the IO thread itself while no cell runs. */
+  static async start(connection: ConnectionInfo, replies: StaticReplies): Promise<IoThreadTransport> {
     const session = randomUUID();
     const state = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(new URL('./io-thread.js', import.meta.url), {
-      workerData: { connection, session, state, kernelInfo },
+      workerData: { connection, session, state, replies },
       // The IO thread must not write through the main thread's (captured) stdout/stderr.
       stdout: false,
       stderr: false,
