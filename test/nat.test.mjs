@@ -39,9 +39,12 @@ describe('across NATs', { skip, timeout: 300_000 }, () => {
     // (A punch can also win within 1.5 s: those runs answer and say nothing here.)
     const gaveUp = short.filter((r) => !r.ok);
     process.stderr.write(`# gave up after 1.5 s: ${gaveUp.length} of ${short.length}\n`);
+    // (A punch bob's end turned away at once reads as not crossed: hyperdht says HOLEPUNCH_ABORTED for that
+    // and for two randomizing NATs alike.)
     for (const r of gaveUp) {
-      assert.match(r.error, /still connecting to bob \(for \d+ s\): your NAT randomizes ports, so each connection takes a random punch/);
-      assert.match(r.error, /a relay makes it immediate: ask alice to host with `tsp2p host --relay`/);
+      assert.match(r.error, /still connecting to bob \(for \d+ s\)|could not be crossed to reach bob/);
+      assert.match(r.error, /your NAT randomizes ports/);
+      assert.match(r.error, /ask alice to host with `tsp2p host --relay`/);
       assert.match(r.error, /members were found but not reached in time/);
       assert.doesNotMatch(r.error, /start one with/);
     }
