@@ -20,7 +20,7 @@ export class TypeScriptThread {
   readonly #pending = new Map<number, { resolve: (value: never) => void; reject: (err: Error) => void }>();
   #nextId = 0;
   #stopped: Error | null = null;
-  readonly started = performance.now();
+  readonly #started = performance.now();
 
   constructor() {
     this.#worker = new Worker(new URL('./ts-thread.js', import.meta.url), {
@@ -37,7 +37,7 @@ export class TypeScriptThread {
 
   #answered(answer: TsAnswer): void {
     if (answer.kind === 'ready') {
-      log.debug(`TypeScript service ready: ${Math.round(performance.now() - this.started)} ms after start (${answer.ms} ms building it)`);
+      log.debug(`TypeScript service ready: ${Math.round(performance.now() - this.#started)} ms after start (${answer.ms} ms building it)`);
       return;
     }
     const pending = this.#pending.get(answer.id);

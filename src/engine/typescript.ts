@@ -2,8 +2,8 @@
  * The TypeScript side of the engine, on tslab's converter used as a library: conversion of a cell to
  * JavaScript checked against the declarations of earlier cells, completion and hover text.
  *
- * Creating the converter costs over a second (it builds a language service), so it is made on first need
- * or by warmUp(), never before the kernel has answered kernel_info.
+ * Creating the converter costs over a second (it builds a language service): this runs on the kernel's
+ * TypeScript thread (ts-thread.ts), which calls warmUp() as it starts.
  */
 import { createRequire } from 'node:module';
 import type * as TS from '@tslab/typescript-for-tslab';
@@ -77,10 +77,6 @@ export class TypeScriptService {
   #declarations: string[] = [DISPLAY_DECLARATIONS];
   /** Declarations of everything earlier cells defined (tslab's `declOutput`). */
   prevDecl = '';
-
-  get ready(): boolean {
-    return this.#converter !== null;
-  }
 
   #load(): typeof ConverterModule {
     this.#module ??= require('tslab/dist/converter.js') as typeof ConverterModule;

@@ -14,7 +14,7 @@ import { Session } from 'node:inspector';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as zmq from 'zeromq';
 import { endpoint, type ConnectionInfo } from './connection.js';
-import { newHeader, type Channel, type Header, type JsonObject, type Message } from './messages.js';
+import { newHeader, replyTypeOf, type Channel, type Header, type JsonObject, type Message } from './messages.js';
 import { parse, serialize, Signer } from './wire.js';
 import { createLogger } from '../log.js';
 import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-protocol.js';
@@ -151,7 +151,7 @@ function interrupt(request: Message): void {
 function staticReply(request: Message, channel: Channel, content: JsonObject): void {
   const parentHeader = request.header;
   send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'busy' }, parentHeader });
-  send({ channel, msgType: request.header.msg_type.replace(/_request$/, '_reply'), content, parentHeader, ids: request.ids });
+  send({ channel, msgType: replyTypeOf(request.header.msg_type), content, parentHeader, ids: request.ids });
   send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'idle' }, parentHeader });
 }
 

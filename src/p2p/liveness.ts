@@ -49,7 +49,7 @@ export class Liveness {
     if (ping) this.#lastPing = now;
     const watched = [...this.watched()];
     if (watched.length === 0) {
-      clearInterval(this.#timer ?? undefined);
+      if (this.#timer) clearInterval(this.#timer);
       this.#timer = null;
       return;
     }

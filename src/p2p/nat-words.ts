@@ -28,10 +28,13 @@ export function natProblem(reasons: { name: string; reason: string }[], view: Na
   return `${cause}; ${fix}`;
 }
 
+/** What crossing a port-randomizing NAT takes. */
+export const RANDOM_PUNCH = 'a random punch (usually seconds, at times 20 s or more)';
+
 /** Why a connection from behind a port-randomizing NAT is slow, and what makes it fast. */
 export function slowPunch(owner: string): string {
   return (
-    'your NAT randomizes ports, so each connection takes a random punch (usually seconds, at times 20 s or more); ' +
+    `your NAT randomizes ports, so each connection takes ${RANDOM_PUNCH}; ` +
     `a relay makes it immediate: ask ${owner} to host with \`tsp2p host --relay\` on a machine with a public address`
   );
 }

@@ -20,6 +20,7 @@ import { loadHosted, rosterOf } from './hosting.js';
 import type { Identity } from './identity.js';
 import type { PeerNetwork } from './peer-network.js';
 import { fetchRosterFromHost, isPersonal, loadStoredRoster, personalRoster, storeRoster, type ClusterRef } from './membership.js';
+import { RANDOM_PUNCH } from './nat-words.js';
 import { isExpired, isNewer, type OpenedRoster } from './roster.js';
 
 const log = createLogger('node');
@@ -74,7 +75,7 @@ export function hostProblem(err: unknown): string {
   if (code === 'PEER_NOT_FOUND') return 'it is not on the DHT (not running, or not up yet)';
   if (code === 'NOT_HOSTED') return messageOf(err);
   if (code === 'HOLEPUNCH_ABORTED' || code === 'HOLEPUNCH_FAILED') return `it was found but the connection failed (${code}: the NATs between you could not be crossed)`;
-  if (code === 'STILL_CONNECTING') return `${messageOf(err)} (behind a NAT that randomizes ports a connection takes a random punch: usually seconds, at times 20 s or more)`;
+  if (code === 'STILL_CONNECTING') return `${messageOf(err)} (behind a NAT that randomizes ports a connection takes ${RANDOM_PUNCH})`;
   return messageOf((err as { cause?: unknown }).cause ?? err);
 }
 
