@@ -54,6 +54,8 @@ function userView(launches) {
     }
     const r = spawnSync(python, [new URL('./first-result.py', import.meta.url).pathname, String(launches), ...viewed.map((n) => `${n}-bench`)], {
       env: { ...process.env, JUPYTER_PATH: dir, JUPYTER_DATA_DIR: dir },
+      // Kernels start where notebooks are: here a directory of their own, not this package's.
+      cwd: dir,
       encoding: 'utf8',
       timeout: 1_800_000,
     });

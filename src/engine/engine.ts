@@ -18,7 +18,7 @@ import { createDisplay, type Display, type DisplayTarget } from './display.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from './error-report.js';
 import { toMimeBundle } from './mime.js';
 import { createModuleLoader, type ModuleLoader } from './module-loader.js';
-import { TypeScriptThread } from './typescript-thread.js';
+import { TypeScriptRemote } from './typescript-remote.js';
 
 const log = createLogger('engine');
 const require = createRequire(import.meta.url);
@@ -58,8 +58,8 @@ export function describeEngine(): { languageInfo: LanguageInfo; banner: string }
 }
 
 export class TypeScriptEngine implements Executor {
-  /** Type checking and conversion, on a thread of its own that starts warming up at once. */
-  readonly ts = new TypeScriptThread();
+  /** Type checking and conversion, in a process or thread of its own that starts at once. */
+  readonly ts: TypeScriptRemote;
   /** Values of everything earlier cells declared, by name. */
   readonly variables: Record<string, unknown> = {};
   readonly display: Display;
@@ -74,8 +74,9 @@ export class TypeScriptEngine implements Executor {
   #cellActive = false;
   #interruptPending = false;
 
-  constructor(options: { cwd?: string } = {}) {
+  constructor(options: { cwd?: string; ts?: TypeScriptRemote } = {}) {
     const cwd = options.cwd ?? process.cwd();
+    this.ts = options.ts ?? new TypeScriptRemote({ cwd });
     ({ languageInfo: this.languageInfo, banner: this.banner } = describeEngine());
     this.display = createDisplay(() => this.#displayTarget);
     this.#modules = createModuleLoader(cwd, { tslab: () => this.#tslabCompat() });

@@ -1,4 +1,4 @@
-/** Requests to the TypeScript thread (ts-thread.ts) and its answers: structured-clone safe. */
+/** Requests to the TypeScript service (ts-serve.ts, in a thread or a process) and its answers: structured-clone safe. */
 import type { CompleteResult, InspectResult, IsCompleteResult } from '../jupyter/executor.js';
 import type { ConvertResult } from './typescript.js';
 

@@ -2,18 +2,30 @@
  * The TypeScript side of the engine, on tslab's converter used as a library: conversion of a cell to
  * JavaScript checked against the declarations of earlier cells, completion and hover text.
  *
- * Creating the converter costs over a second (it builds a language service): this runs on the kernel's
- * TypeScript thread (ts-thread.ts), which calls warmUp() as it starts.
+ * Creating a converter costs over a second (it builds a language service). It runs in the kernel's
+ * TypeScript service (a process started from a startup snapshot that holds a converter already built, see
+ * ts-snapshot.ts, or else a worker thread, ts-thread.ts): never on the kernel's main thread. This module
+ * imports nothing at run time (the snapshot builder loads it as it is): tslab's modules are handed in.
  */
-import { createRequire } from 'node:module';
 import type * as TS from '@tslab/typescript-for-tslab';
 import type * as ConverterModule from 'tslab/dist/converter.js';
 import type { Converter, ConvertResult, Diagnostic } from 'tslab/dist/converter.js';
 import type { CompleteResult, InspectResult, IsCompleteResult } from '../jupyter/executor.js';
 
-const require = createRequire(import.meta.url);
-
 export type { ConvertResult, Diagnostic };
+
+/** tslab's converter module and the very TypeScript it uses. */
+export interface TslabModules {
+  converter: typeof ConverterModule;
+  ts: typeof TS;
+}
+
+/**
+ * Where the snapshot's converter believes cells live: a directory that does not exist, so nothing is found
+ * near it (no node_modules, no @types) and its converter is the one any directory without type roots of its
+ * own would get. Cells that read no files convert the same there as in the kernel's directory.
+ */
+export const NEUTRAL_CWD = '/__tsp2p_cells__';
 
 /** Declarations of the kernel's globals, type-checked but defined elsewhere (a virtual module in the converter). */
 export const DISPLAY_DECLARATIONS = `
@@ -65,43 +77,99 @@ const READS_FILES = /\bimport\b|\brequire\s*\(|\/\/\/\s*<reference/;
 const CACHE_SIZE = 32;
 const AWAIT_CALL = /\bawait\s*\(/;
 
+/** What warms a converter up: one conversion through its language service. */
+const WARM_CELL = 'const __tsp2p_warm__: number = 1;';
+/**
+ * What the snapshot's converter converts before the snapshot is taken, so the code paths of a first cell
+ * (a last expression, a type error, await, a function) are compiled in it, not on the user's first run.
+ */
+const SNAPSHOT_CELLS = [
+  WARM_CELL,
+  'const __tsp2p_a__: number = 1; __tsp2p_a__ + 1',
+  'const __tsp2p_b__: number = "one"; __tsp2p_b__',
+  'function __tsp2p_c__(xs: string[]) { return xs.map((x) => x.length); }\nawait Promise.resolve(__tsp2p_c__(["a"]));',
+];
+
 export class TypeScriptService {
-  #converter: Converter | null = null;
+  /** The converter for the kernel's directory, built on first need (its directory is read then). */
+  #own: Converter | null = null;
+  /** One built at NEUTRAL_CWD by the snapshot builder, and whether it may serve the kernel's directory. */
+  #neutral: Converter | null = null;
+  #neutralServes = false;
+  /** The kernel's directory (startIn). */
+  #cwd = process.cwd();
   /**
    * Conversions of recent cells by (declarations so far, source). Conversion is a pure function of those
    * (and of the kernel globals, which reset the cache) for cells that read no files, so re-running an
    * unchanged cell skips the type checker.
    */
   #cache = new Map<string, ConvertResult>();
-  #module: typeof ConverterModule | null = null;
   #declarations: string[] = [DISPLAY_DECLARATIONS];
   /** Declarations of everything earlier cells defined (tslab's `declOutput`). */
   prevDecl = '';
 
-  #load(): typeof ConverterModule {
-    this.#module ??= require('tslab/dist/converter.js') as typeof ConverterModule;
-    return this.#module;
+  constructor(readonly modules: TslabModules) {}
+
+  /** A converter for cells in `cwd` (tslab's reads the current directory as it is built: told here). */
+  #create(cwd: string): Converter {
+    const sys = this.modules.ts.sys;
+    const getCurrentDirectory = sys.getCurrentDirectory;
+    sys.getCurrentDirectory = () => cwd;
+    try {
+      const converter = this.modules.converter.createConverter();
+      this.#declarations.forEach((text, i) => converter.addModule(`__tsp2p_globals_${i}__`, text));
+      return converter;
+    } finally {
+      sys.getCurrentDirectory = getCurrentDirectory;
+    }
   }
 
-  get converter(): Converter {
-    if (!this.#converter) {
-      const converter = this.#load().createConverter();
-      this.#declarations.forEach((text, i) => converter.addModule(`__tsp2p_globals_${i}__`, text));
-      this.#converter = converter;
-    }
-    return this.#converter;
+  /**
+   * The converter for a request. The neutral one serves while it converts exactly as the kernel's own
+   * would: no type roots of the kernel's directory to miss, a request that reads no files, and no earlier
+   * one that did (once built, the kernel's own converter serves everything, so results never mix).
+   */
+  #converterFor(code: string): Converter {
+    if (this.#neutral && this.#neutralServes && !this.#own && !READS_FILES.test(code) && !READS_FILES.test(this.prevDecl)) return this.#neutral;
+    return this.#ownConverter();
+  }
+
+  #ownConverter(): Converter {
+    this.#own ??= this.#create(this.#cwd);
+    return this.#own;
+  }
+
+  /** Builds the converter at NEUTRAL_CWD, warm (the snapshot builder does, so a kernel starts with one). */
+  buildNeutral(): void {
+    this.#neutral = this.#create(NEUTRAL_CWD);
+    // Through the service's own path (the await check too), as a first cell goes; startIn() decides later.
+    this.#neutralServes = true;
+    for (const cell of SNAPSHOT_CELLS) this.convert(cell);
+    this.#neutralServes = false;
+    this.#cache.clear();
+  }
+
+  /**
+   * Where the kernel's cells live. The neutral converter serves them unless type roots are found there
+   * (node_modules/@types in it or above it): the kernel's own converter reads those, the neutral cannot.
+   */
+  startIn(cwd: string): void {
+    this.#cwd = cwd;
+    this.#neutralServes = this.#neutral !== null && !this.modules.ts.getDefaultTypeRoots(cwd, this.modules.ts.sys);
   }
 
   /** Adds global declarations (the p2p layer declares `p2p`); they are checked, never rewritten. */
   declareGlobals(text: string): void {
     this.#cache.clear();
     this.#declarations.push(text);
-    this.#converter?.addModule(`__tsp2p_globals_${this.#declarations.length - 1}__`, text);
+    const name = `__tsp2p_globals_${this.#declarations.length - 1}__`;
+    this.#own?.addModule(name, text);
+    this.#neutral?.addModule(name, text);
   }
 
-  /** Builds the language service and runs one conversion so the first real cell is fast. */
+  /** Makes the first cell fast: builds the converter it will use, unless the neutral one will serve it. */
   warmUp(): void {
-    this.converter.convert('', 'const __tsp2p_warm__: number = 1;');
+    if (!this.#neutralServes) this.#ownConverter().convert('', WARM_CELL);
   }
 
   convert(code: string): ConvertResult {
@@ -114,7 +182,7 @@ export class TypeScriptService {
   }
 
   #awaitsAtTopLevel(code: string): boolean {
-    const ts = this.#typescript();
+    const ts = this.modules.ts;
     const file = ts.createSourceFile('cell.ts', `${code}\nexport {};`, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
     let found = false;
     const visit = (node: TS.Node): void => {
@@ -127,7 +195,7 @@ export class TypeScriptService {
   }
 
   #convertCached(code: string): ConvertResult {
-    if (READS_FILES.test(code)) return this.converter.convert(this.prevDecl, code);
+    if (READS_FILES.test(code)) return this.#converterFor(code).convert(this.prevDecl, code);
     const key = `${this.prevDecl}\u0000${code}`;
     const cached = this.#cache.get(key);
     if (cached) {
@@ -136,14 +204,14 @@ export class TypeScriptService {
       this.#cache.set(key, cached);
       return cached;
     }
-    const result = this.converter.convert(this.prevDecl, code);
+    const result = this.#converterFor(code).convert(this.prevDecl, code);
     this.#cache.set(key, result);
     if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value as string);
     return result;
   }
 
   complete(code: string, cursor: number): CompleteResult {
-    const info = this.converter.complete(this.prevDecl, code, cursor);
+    const info = this.#converterFor(code).complete(this.prevDecl, code, cursor);
     const entries = info.original?.entries ?? [];
     // Order by TypeScript's own relevance (locals and members before globals and keywords), then by name.
     const rank = new Map(entries.map((e) => [e.name, e.sortText] as const));
@@ -155,8 +223,9 @@ export class TypeScriptService {
 
   inspect(code: string, cursor: number, detailLevel: number): InspectResult {
     // Hover text is found on an identifier; at its end (where a user's cursor usually is) look one back.
-    let info = this.converter.inspect(this.prevDecl, code, cursor);
-    if (!info && cursor > 0) info = this.converter.inspect(this.prevDecl, code, cursor - 1);
+    const converter = this.#converterFor(code);
+    let info = converter.inspect(this.prevDecl, code, cursor);
+    if (!info && cursor > 0) info = converter.inspect(this.prevDecl, code, cursor - 1);
     if (!info) return { found: false, data: {}, metadata: {} };
     const signature = (info.displayParts ?? []).map((p) => p.text).join('');
     const docs = (info.documentation ?? []).map((p) => p.text).join('');
@@ -172,23 +241,19 @@ export class TypeScriptService {
    */
   isComplete(code: string): IsCompleteResult {
     if (/(^|\n)\s*\n\s*$/.test(code) || code.trim() === '') return { status: 'complete' };
-    const ts = this.#typescript();
+    const ts = this.modules.ts;
     const file = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
     const diagnostics = (file as unknown as { parseDiagnostics?: { start: number; messageText: unknown; code: number }[] }).parseDiagnostics ?? [];
     if (diagnostics.length === 0) return { status: 'complete' };
     const atEnd = diagnostics.every((d) => d.start >= code.trimEnd().length || d.code === 1160 /* unterminated template */);
     if (!atEnd) return { status: 'invalid' };
-    const result = this.#load().isCompleteCode(code);
+    const result = this.modules.converter.isCompleteCode(code);
     return { status: 'incomplete', indent: result.indent ?? '' };
   }
 
-  #typescript(): typeof TS {
-    // tslab's own TypeScript, resolved from tslab so it is the very copy the converter uses (require caches it).
-    return createRequire(require.resolve('tslab/dist/converter.js'))('@tslab/typescript-for-tslab') as typeof TS;
-  }
-
   close(): void {
-    this.#converter?.close();
-    this.#converter = null;
+    this.#own?.close();
+    this.#neutral?.close();
+    this.#own = this.#neutral = null;
   }
 }

@@ -13,10 +13,11 @@ export const hasJupyterClient = spawnSync(PYTHON, ['-c', 'import jupyter_client'
 export const skipUnlessJupyterClient = hasJupyterClient ? false : 'needs Debian python3-jupyter-client (apt-get install -y python3-jupyter-client)';
 
 export class JupyterSession {
-  /** Starts a kernel with `env` (e.g. a test user's TSP2P_HOME and the local DHT's TSP2P_BOOTSTRAP). */
-  static async start(env) {
+  /** Starts a kernel with `env` (e.g. a test user's TSP2P_HOME and the local DHT's TSP2P_BOOTSTRAP), in `cwd`. */
+  static async start(env, { cwd = path.dirname(SCRIPT) } = {}) {
     const JUPYTER_PATH = installTestKernelspec();
-    const child = spawn(PYTHON, [SCRIPT], { env: { ...env, JUPYTER_PATH }, stdio: ['pipe', 'pipe', 'pipe'], cwd: path.dirname(SCRIPT) });
+    // The kernel starts in the client's directory (`cwd`), as a notebook's kernel starts in its folder.
+    const child = spawn(PYTHON, [SCRIPT], { env: { ...env, JUPYTER_PATH }, stdio: ['pipe', 'pipe', 'pipe'], cwd });
     const session = new JupyterSession(child);
     const first = await session.#next();
     session.kernelPid = first.pid;
