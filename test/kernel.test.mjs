@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
+import * as zmq from 'zeromq';
+import { endpoint } from '../dist/jupyter/connection.js';
+import { parse, Signer } from '../dist/jupyter/wire.js';
 import { outputsOf, startKernel, streamText, waitFor } from './helpers/kernel.mjs';
 
 describe('tsp2p kernel (own client)', () => {
@@ -28,6 +31,20 @@ describe('tsp2p kernel (own client)', () => {
     assert.ok(c.language_info.codemirror_mode);
     assert.match(c.banner, /tsp2p/);
     assert.ok(c.help_links.length > 0);
+  });
+
+  test('a client subscribing to iopub is greeted with the kernel\'s status, asking nothing (no slow-joiner wait)', async () => {
+    const sub = new zmq.Subscriber();
+    sub.receiveTimeout = 10_000;
+    try {
+      sub.connect(endpoint(kernel.connection, 'iopub'));
+      sub.subscribe();
+      const msg = parse(await sub.receive(), new Signer(kernel.connection.signature_scheme, kernel.connection.key));
+      assert.equal(msg.header.msg_type, 'status');
+      assert.equal(msg.content.execution_state, 'idle');
+    } finally {
+      sub.close();
+    }
   });
 
   test('the last expression is the execute_result, declarations persist, counts go up', async () => {

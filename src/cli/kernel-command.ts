@@ -10,12 +10,10 @@ export const kernelCommand: Command = {
   async run({ options }) {
     const file = options['connection-file'];
     if (typeof file !== 'string') throw (await import('../errors.js')).Tsp2pError.USAGE('tsp2p kernel needs -f CONNECTION_FILE');
-    // The TypeScript service before anything else: its process takes ~0.25 s to start (on the other core),
-    // and the first cell waits for it.
-    const { TypeScriptRemote } = await import('../engine/typescript-remote.js');
-    const ts = new TypeScriptRemote();
+    // Its TypeScript service was started as the command began (kernel-prestart.ts).
+    const { prestartedTypeScript } = await import('./kernel-prestart.js');
     const { startKernel } = await import('../kernel-main.js');
-    await startKernel(file, { ts });
+    await startKernel(file, { ts: prestartedTypeScript ?? undefined });
     // The kernel runs until shutdown_request or a signal ends the process.
     return new Promise<number>(() => {});
   },

@@ -42,7 +42,9 @@ class SendQueue {
 const shell = new zmq.Router();
 const control = new zmq.Router();
 const stdin = new zmq.Router();
-const iopub = new zmq.Publisher();
+// XPUB, to see each client subscribe (greeted below); every subscription, duplicates too.
+const iopub = new zmq.XPublisher();
+iopub.verbosity = 'allSubs';
 const hb = new zmq.Reply();
 const queues: Record<Channel, SendQueue> = {
   shell: new SendQueue(shell),
@@ -155,6 +157,20 @@ function staticReply(request: Message, channel: Channel, content: JsonObject): v
   send({ channel: 'iopub', msgType: 'status', content: { execution_state: 'idle' }, parentHeader });
 }
 
+/**
+ * A client that subscribes to iopub is told the kernel's state at once. What a SUB socket misses while it
+ * connects is lost (ZeroMQ's slow joiner), and Jupyter's wait_for_ready takes no reply to kernel_info as
+ * ready until some iopub message follows it within 0.2 s: the busy/idle around the first reply was often
+ * missed, and start_new_kernel asked again (0.2 s more). ipykernel's XPUB welcome (JEP 65) answers the same
+ * need; a status message is understood by every client.
+ */
+async function greetSubscribers(): Promise<void> {
+  for await (const [frame] of iopub) {
+    if (frame?.[0] !== 1) continue;
+    send({ channel: 'iopub', msgType: 'status', content: { execution_state: Atomics.load(state, EXECUTING) === 1 ? 'busy' : 'idle' } });
+  }
+}
+
 /** A bad message is logged and dropped: it never ends the loop. */
 async function receiveLoop(channel: Exclude<Channel, 'iopub'>, socket: zmq.Router): Promise<void> {
   for await (const frames of socket) {
@@ -220,4 +236,7 @@ for (const [channel, socket] of [['shell', shell], ['control', control], ['stdin
 }
 heartbeat().catch((err: unknown) => {
   if (!hb.closed) log.error(`heartbeat ended: ${String(err)}`);
+});
+greetSubscribers().catch((err: unknown) => {
+  if (!iopub.closed) log.error(`iopub subscriptions ended: ${String(err)}`);
 });
