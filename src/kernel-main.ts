@@ -1,24 +1,21 @@
 /**
- * Starts the kernel in this process: the IO thread first (it answers kernel_info itself), then the engine
- * (its TypeScript service, started by the caller or here, gets ready meanwhile) and the p2p layer. Handles SIGINT (interrupt), SIGTERM and background errors.
+ * Starts the kernel in this process from its parts already starting (kernel-prestart.ts: the IO thread,
+ * which answers kernel_info itself, and the TypeScript service): the engine and the p2p layer. Handles
+ * SIGINT (interrupt), SIGTERM and background errors.
  */
-import { readConnectionFile } from './jupyter/connection.js';
 import { Kernel } from './jupyter/kernel.js';
-import { staticReplies } from './jupyter/static-replies.js';
-import { IoThreadTransport } from './jupyter/transport.js';
-import { describeEngine, TypeScriptEngine } from './engine/engine.js';
-import type { TypeScriptRemote } from './engine/typescript-remote.js';
+import { TypeScriptEngine } from './engine/engine.js';
+import type { KernelParts } from './cli/kernel-prestart.js';
 import { P2PExecutor } from './magics/p2p-executor.js';
 import { createLogger } from './log.js';
 
 const log = createLogger('kernel');
 
-export async function startKernel(connectionFile: string, options: { ts?: TypeScriptRemote } = {}): Promise<Kernel> {
-  const connection = readConnectionFile(connectionFile);
-  // The IO thread first, answering kernel_info (and comm_info) from the start; then the engine, whose TypeScript thread
-  // warms up while the rest starts.
-  const transport = await IoThreadTransport.start(connection, staticReplies(describeEngine()));
-  const engine = new TypeScriptEngine({ ts: options.ts });
+export async function startKernel(parts: KernelParts): Promise<Kernel> {
+  // The IO thread answers kernel_info (and comm_info) from the start; the TypeScript service gets ready
+  // while the rest starts.
+  const transport = await parts.transport;
+  const engine = new TypeScriptEngine({ ts: parts.ts });
   engine.install();
   const executor = new P2PExecutor(engine);
   let exiting = false;

@@ -10,10 +10,11 @@ export const kernelCommand: Command = {
   async run({ options }) {
     const file = options['connection-file'];
     if (typeof file !== 'string') throw (await import('../errors.js')).Tsp2pError.USAGE('tsp2p kernel needs -f CONNECTION_FILE');
-    // Its TypeScript service was started as the command began (kernel-prestart.ts).
-    const { prestartedTypeScript } = await import('./kernel-prestart.js');
+    // Its slow parts were started as the command began (kernel-prestart.ts), unless run some other way.
+    const { prestarted, startKernelParts } = await import('./kernel-prestart.js');
+    const parts = prestarted?.connectionFile === file ? prestarted : startKernelParts(file);
     const { startKernel } = await import('../kernel-main.js');
-    await startKernel(file, { ts: prestartedTypeScript ?? undefined });
+    await startKernel(parts);
     // The kernel runs until shutdown_request or a signal ends the process.
     return new Promise<number>(() => {});
   },

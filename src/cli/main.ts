@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `tsp2p` command: a table of subcommands, each with declared options and its own --help. */
-// First, so a kernel's TypeScript service starts before the rest loads (see kernel-prestart.ts).
+// First, so a kernel's slow parts start before the rest loads (see kernel-prestart.ts).
 import './kernel-prestart.js';
 import { Tsp2pError } from '../errors.js';
 import { helpText, parseCommand } from '../options.js';

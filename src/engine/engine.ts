@@ -6,7 +6,6 @@
  * Declarations of earlier cells live in `variables` (the converter rewrites references to them as
  * `exports.NAME`); the p2p layer reads them to ship a cell's globals to a worker.
  */
-import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import type { ExecuteOutcome, ExecuteRequest, Executor, LanguageInfo, OutputSink, UserExpressionResult } from '../jupyter/executor.js';
 import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
@@ -18,10 +17,12 @@ import { createDisplay, type Display, type DisplayTarget } from './display.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from './error-report.js';
 import { toMimeBundle } from './mime.js';
 import { createModuleLoader, type ModuleLoader } from './module-loader.js';
+import { describeEngine } from './describe.js';
 import { TypeScriptRemote } from './typescript-remote.js';
 
+export { describeEngine };
+
 const log = createLogger('engine');
-const require = createRequire(import.meta.url);
 
 /** Thrown into a pending cell by interrupt(); recognised when reporting. */
 class Interrupted extends Error {
@@ -35,27 +36,6 @@ function isInterrupt(err: unknown): boolean {
 }
 
 export type RunResult = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-function typescriptVersion(): string {
-  const tslabRequire = createRequire(require.resolve('tslab/dist/converter.js'));
-  return (tslabRequire('@tslab/typescript-for-tslab/package.json') as { version: string }).version;
-}
-
-/** What the engine says of itself in kernel_info: known without starting it (the IO thread answers first). */
-export function describeEngine(): { languageInfo: LanguageInfo; banner: string } {
-  const tsVersion = typescriptVersion();
-  return {
-    languageInfo: {
-      name: 'typescript',
-      version: tsVersion,
-      mimetype: 'text/typescript',
-      file_extension: '.ts',
-      codemirror_mode: { name: 'javascript', typescript: true },
-      pygments_lexer: 'typescript',
-    },
-    banner: `tsp2p ${version}: TypeScript ${tsVersion} on Node.js ${process.version}. Type %p2p for the cluster magics.`,
-  };
-}
 
 export class TypeScriptEngine implements Executor {
   /** Type checking and conversion, in a process or thread of its own that starts at once. */
