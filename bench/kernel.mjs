@@ -9,7 +9,7 @@
 // alternating launches, default 10): spawn → first result of a typed cell sent at once, spawn → its type
 // error, and jupyter_client's start_new_kernel. Goals: first result and start_new_kernel ≤ 0.4× tslab's.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -38,6 +38,15 @@ const kernels = {
 const names = Object.keys(kernels);
 
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+/** A kernel's RSS with its child processes' (tsp2p's TypeScript service runs in one when its snapshot serves). */
+const treeRssMb = (pid) => rssMb(pid) + readdirSync('/proc').filter((d) => /^\d+$/.test(d)).reduce((sum, d) => {
+  try {
+    const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? sum + rssMb(Number(d)) : sum;
+  } catch {
+    return sum;
+  }
+}, 0);
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 /** The user's view (see the header), or null when Debian's jupyter_client is not there. */
@@ -127,7 +136,7 @@ for (const name of names) results[name].numeric = [];
 for (let i = 0; i < 6; i++) for (const name of names) await timed(name, numeric, results[name].numeric);
 for (const name of names) {
   results[name].numeric.shift(); // the first run compiles
-  results[name].rssMb = rssMb(running[name].process.pid);
+  results[name].rssMb = treeRssMb(running[name].process.pid);
   await running[name].stop();
 }
 
@@ -157,7 +166,7 @@ if (values.json) {
     [`distinct small cells median, n=${runs} (ms)`, 'distinctMedianMs'],
     ['distinct small cells p90 (ms)', 'distinctP90Ms'],
     ['numeric cell (3M-step loop), median of 5 (ms)', 'numericMs'],
-    ['kernel RSS after the runs (MB)', 'rssMb'],
+    ['kernel RSS after the runs, child processes included (MB)', 'rssMb'],
     ['replies that never came (5 s limit)', 'lostReplies'],
   ];
   const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 0)).padStart(9);
