@@ -58,7 +58,15 @@ test('the snapshot process converts exactly as a converter built for the directo
   assert.equal(fromSnapshot.runsIn, 'snapshot process');
   assert.equal(onThread.runsIn, 'thread');
   const cells = [TYPED, WRONG, 'let s = [1, 2].map((v) => v * 2);', 's.length', 'await Promise.resolve(s[0])', 'function f(a: string) { return a.length } f(2)'];
+  // A user's NODE_OPTIONS with V8 flags (a blob starts only under the flags it was built with) changes nothing.
+  const savedOptions = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = '--max-old-space-size=3000';
+  const withOptions = service(t, cwd);
+  if (savedOptions === undefined) delete process.env.NODE_OPTIONS;
+  else process.env.NODE_OPTIONS = savedOptions;
   const a = await convertAll(fromSnapshot, cells);
+  assert.deepEqual(await convertAll(withOptions, [TYPED]), [a[0]]);
+  assert.equal(withOptions.runsIn, 'snapshot process', 'still the snapshot process after its first answer');
   const b = await convertAll(onThread, cells);
   assert.deepEqual(a, b);
   assert.deepEqual(a[1].diagnostics, ["Type 'string' is not assignable to type 'number'."]);

@@ -21,6 +21,15 @@ export const SNAPSHOT_BLOB = `${DIR}/typescript.blob`;
 const STAMP = `${DIR}/stamp.json`;
 const ENTRY = fileURLToPath(new URL('./ts-snapshot-entry.js', import.meta.url));
 
+/**
+ * The environment the snapshot is built and started in: without NODE_OPTIONS, since a blob only starts
+ * under the V8 flags it was built with (a user's `--max-old-space-size` would make every start fail).
+ */
+export function snapshotEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  return env;
+}
+
 /** What a snapshot depends on: the Node that built it, and each file read (size and time of change). */
 interface Stamp {
   node: string;
@@ -83,6 +92,7 @@ export function buildSnapshot(): { ok: boolean; message: string } {
   const plan = { ...tslabPaths(), dist: DIST, inputs };
   try {
     const built = spawnSync(process.execPath, ['--snapshot-blob', `${partial}.blob`, '--build-snapshot', ENTRY, JSON.stringify(plan)], {
+      env: snapshotEnv(),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });

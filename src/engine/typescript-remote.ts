@@ -16,7 +16,7 @@ import { createLogger } from '../log.js';
 import { FrameDecoder, encodeFrame } from './ts-frames.js';
 import { CHANNEL_FD } from './ts-process.js';
 import type { TsAnswer, TsCalls, TsOp } from './ts-protocol.js';
-import { usableSnapshot } from './ts-snapshot.js';
+import { snapshotEnv, usableSnapshot } from './ts-snapshot.js';
 import type { ConvertResult } from './typescript.js';
 
 const log = createLogger('typescript');
@@ -65,7 +65,7 @@ function threadChannel(cwd: string, events: ChannelEvents): ServiceChannel {
 
 function snapshotChannel(blob: string, cwd: string, events: ChannelEvents): ServiceChannel {
   // stdout is not the kernel's (tslab may print); stderr is, for a crash's last words.
-  const child = spawn(process.execPath, ['--snapshot-blob', blob], { cwd, stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, ['--snapshot-blob', blob], { cwd, env: snapshotEnv(), stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
   const pipe = child.stdio[CHANNEL_FD];
   if (!(pipe instanceof Socket)) throw new Error('the TypeScript process has no channel');
   const decoder = new FrameDecoder<TsAnswer>();
