@@ -53,6 +53,13 @@ const punchRetryMs = (failures: number): number => Math.min(2_400, 300 * 2 ** fa
 /** How long a direct dial may try before a known relay is used instead (hyperdht keeps punching there). */
 const DIRECT_FIRST_MS = 3_000;
 const GAVE_WAY = 'gave way to the relay';
+/**
+ * A relayed dial opens in well under a second (no punch to wait for); one that has not opened after this
+ * (doubling with each failure, up to the guard above) is stuck (seen once in ~5 CI runs: 15 s and more)
+ * and is made again, which pairs afresh through the relay.
+ */
+const RELAYED_OPEN_MS = 4_000;
+const RELAY_STALLED = 'relay stalled';
 const PUNCH_TURN = 'waiting for its turn to punch (this process punches through its NAT to one peer at a time)';
 
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
@@ -232,11 +239,12 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         clearTimeout(deadline);
         this.#connecting.delete(id);
       };
+      const openWithinMs = relayThrough ? Math.min(CONNECT_TIMEOUT_MS, RELAYED_OPEN_MS * 2 ** failures.count) : CONNECT_TIMEOUT_MS;
       const deadline = setTimeout(() => {
-        log.debug(`${this.#label(peer.publicKey)}: no connection after ${CONNECT_TIMEOUT_MS} ms, giving up for now`);
-        failure = `no connection within ${CONNECT_TIMEOUT_MS / 1000} s`;
+        log.debug(`${this.#label(peer.publicKey)}: no connection after ${openWithinMs} ms${relayThrough ? ' through the relay: dialling again' : ', giving up for now'}`);
+        failure = relayThrough ? RELAY_STALLED : `no connection within ${CONNECT_TIMEOUT_MS / 1000} s`;
         socket.destroy();
-      }, CONNECT_TIMEOUT_MS);
+      }, openWithinMs);
       socket.on('error', (err: Error & { code?: string }) => (failure = err.code ?? err.message));
       // A direct punch that has not got through while a relay is at hand gives way to the relay: after
       // DIRECT_FIRST_MS, or at once when a relay connects and this NAT randomizes ports.
@@ -259,8 +267,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         done();
         settled();
         if (this.#peers.has(id) || this.#stopped) return;
-        if (failure === GAVE_WAY) {
-          this.#dials.failed(id, 'no direct path yet: through the relay', 0);
+        if (failure === GAVE_WAY || failure === RELAY_STALLED) {
+          this.#dials.failed(id, failure === GAVE_WAY ? 'no direct path yet: through the relay' : `the relay did not connect within ${openWithinMs / 1000} s`, 0);
           setImmediate(() => this.#connectTo(peer));
           return;
         }
