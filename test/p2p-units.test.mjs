@@ -13,6 +13,7 @@ import { issueCertificate, openCertificate } from '../dist/p2p/certificate.js';
 import { addFriend, listFriends, removeFriend, resolveUser } from '../dist/p2p/friends.js';
 import { inviteCode, parseInvite, planHosting } from '../dist/p2p/hosting.js';
 import { identityFile, loadIdentity, setIdentityName } from '../dist/p2p/identity.js';
+import { natKind } from '../dist/p2p/doctor.js';
 import { decodeKey, encodeKey } from '../dist/p2p/keys.js';
 import { personalRoster, resolveClusterRef } from '../dist/p2p/membership.js';
 import { certificateKeyOf, clusterId, isMember, isNewer, openRoster, signRoster, topicOf } from '../dist/p2p/roster.js';
@@ -260,6 +261,17 @@ describe('frames', () => {
     const { stdout, stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), timeout: 10_000 });
     assert.equal(stdout.trim(), 'closed');
     assert.match(stderr, /old-peer runs an older tsp2p \(it speaks tsp2p\/1, this one tsp2p\/2\): update it/);
+  });
+});
+
+describe('NAT words (tsp2p doctor)', () => {
+  const own = new Set(['203.0.113.7']);
+  test('a public address is "open" only when DHT nodes reach it unasked; else it says a firewall drops UDP', () => {
+    assert.match(natKind({ host: '203.0.113.7', port: 49737, randomized: false, firewalled: false }, own), /^open: reachable at 203\.0\.113\.7:49737/);
+    assert.match(natKind({ host: '203.0.113.7', port: 49737, randomized: false, firewalled: true }, own), /^a public address \(203\.0\.113\.7.*firewall drops UDP/);
+    assert.match(natKind({ host: '198.51.100.2', port: 4000, randomized: false, firewalled: true }, own), /^behind a NAT that keeps ports/);
+    assert.match(natKind({ host: '198.51.100.2', port: 0, randomized: true, firewalled: true }, own), /^behind a NAT that randomizes ports/);
+    assert.match(natKind({ host: null, port: 0, randomized: false, firewalled: true }, own), /^unknown/);
   });
 });
 

@@ -8,6 +8,7 @@ import { networkInterfaces } from 'node:os';
 import type { Cluster } from './cluster.js';
 import { natProblem } from './nat-words.js';
 import { fetchRosterFromHost } from './membership.js';
+import { confirmReachability } from './reachability.js';
 import { hostProblem } from './roster-source.js';
 
 export type DoctorRow = [what: string, finding: string];
@@ -18,10 +19,11 @@ function ownAddresses(): Set<string> {
 }
 
 /** What the DHT nodes saw of this machine's address: the kind of NAT it is behind, in a user's words. */
-export function natKind(dht: { host: string | null; port: number; randomized: boolean }, own = ownAddresses()): string {
+export function natKind(dht: { host: string | null; port: number; randomized: boolean; firewalled: boolean }, own = ownAddresses()): string {
   if (!dht.host) return 'unknown (too few DHT nodes answered to tell)';
   if (dht.randomized) return `behind a NAT that randomizes ports (symmetric; public address ${dht.host}): direct connections need the other side's NAT to keep ports, and two such members need a relay`;
-  if (own.has(dht.host)) return `open: reachable at ${dht.host}:${dht.port}, this machine's own address (no NAT); it can relay for others (tsp2p host --relay, tsp2p relay) unless a firewall blocks UDP`;
+  if (own.has(dht.host) && !dht.firewalled) return `open: reachable at ${dht.host}:${dht.port}, this machine's own address (no NAT); it can relay for others (tsp2p host --relay, tsp2p relay)`;
+  if (own.has(dht.host)) return `a public address (${dht.host}, this machine's own) but a firewall drops UDP that was not asked for: members reach it by holepunching; to relay here, let UDP in`;
   return `behind a NAT that keeps ports (public address ${dht.host}:${dht.port}): holepunching works with most members`;
 }
 
@@ -30,14 +32,16 @@ export async function doctor(cluster: Cluster, onProgress?: (what: string) => vo
   const { dht, network, ref } = node;
   const rows: DoctorRow[] = [];
   rows.push(['cluster', `${ref.label} as ${node.identity.name}; roster version ${network.roster.seq} (${node.rosterSource}), valid until ${new Date(network.roster.expires).toISOString()}`]);
-  rows.push(['NAT', natKind(dht)]);
   onProgress?.(`asking ${ref.ownerName}'s host`);
+  // Whether DHT nodes can reach this machine unasked (up to ~4 s when they cannot), meanwhile.
+  const reachability = confirmReachability(dht);
   const hostStarted = performance.now();
   const host = await fetchRosterFromHost(dht, node.identity, ref, 10_000).then(
     (roster) => `reached in ${Math.round(performance.now() - hostStarted)} ms; it hands out roster version ${roster.seq}`,
     (err: unknown) => `not reached: ${hostProblem(err)}`,
   );
-  rows.push(['host', host]);
+  await reachability;
+  rows.push(['NAT', natKind(dht)], ['host', host]);
   const summary = network.dialSummary();
   rows.push(['found', `${summary.found} process(es) of the cluster on the DHT, ${summary.members} proven members`]);
   const relays = network.peers.filter((p) => p.hello.relay.length > 0).map((p) => `${p.hello.user}@${p.hello.host} (${network.remoteAddress(p) ?? 'address unknown'})`);

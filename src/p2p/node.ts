@@ -16,6 +16,7 @@ import { PeerNetwork } from './peer-network.js';
 import { ROLE } from './protocol.js';
 import { RelayService } from './relay.js';
 import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
+import { confirmReachability } from './reachability.js';
 import { confirmStoredRoster, hostProblem, obtainRoster, type RosterWait } from './roster-source.js';
 import { request } from './rpc.js';
 
@@ -45,7 +46,10 @@ export function parseBootstrap(text: string | undefined): NodeAddress[] | undefi
 export function createDht(bootstrapText: string | undefined, { serving = false }: { serving?: boolean } = {}): DHT {
   const bootstrap = parseBootstrap(bootstrapText);
   const dht = new DHT({ ...(bootstrap ? { bootstrap, ephemeral: true } : {}), randomPunchInterval: RANDOM_PUNCH_INTERVAL_MS });
-  if (serving) dht._randomPunchLimit = SERVED_RANDOM_PUNCHES;
+  if (serving) {
+    dht._randomPunchLimit = SERVED_RANDOM_PUNCHES;
+    void confirmReachability(dht);
+  }
   return dht;
 }
 

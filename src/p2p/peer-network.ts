@@ -54,9 +54,10 @@ const punchRetryMs = (failures: number): number => Math.min(2_400, 300 * 2 ** fa
 const DIRECT_FIRST_MS = 3_000;
 const GAVE_WAY = 'gave way to the relay';
 /**
- * A relayed dial opens in well under a second (no punch to wait for); one that has not opened after this
- * (doubling with each failure, up to the guard above) is stuck (seen once in ~5 CI runs: 15 s and more)
- * and is made again, which pairs afresh through the relay.
+ * A relayed dial opens in well under a second (no punch to wait for). When its connection to the relay
+ * fails (e.g. it needed a random punch and lost the turn to the direct punch hyperdht runs beside it),
+ * hyperdht keeps it waiting for that punch, for up to ~35 s. One not open after this (doubling with each
+ * such stall in a row, up to the guard above) is made again, which pairs afresh through the relay.
  */
 const RELAYED_OPEN_MS = 4_000;
 const RELAY_STALLED = 'relay stalled';
@@ -120,6 +121,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   #connecting = new Set<string>();
   /** Direct dials in progress, each with a way to give way to a relay (see #connectTo). */
   #directDials = new Map<string, () => void>();
+  /** Relayed dials to a peer that stalled in a row (RELAYED_OPEN_MS doubles with each). */
+  #relayStalls = new Map<string, number>();
   #dials = new DialBook();
   #liveness = new Liveness(
     () => this.#watched(),
@@ -239,7 +242,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         clearTimeout(deadline);
         this.#connecting.delete(id);
       };
-      const openWithinMs = relayThrough ? Math.min(CONNECT_TIMEOUT_MS, RELAYED_OPEN_MS * 2 ** failures.count) : CONNECT_TIMEOUT_MS;
+      const openWithinMs = relayThrough ? Math.min(CONNECT_TIMEOUT_MS, RELAYED_OPEN_MS * 2 ** (this.#relayStalls.get(id) ?? 0)) : CONNECT_TIMEOUT_MS;
       const deadline = setTimeout(() => {
         log.debug(`${this.#label(peer.publicKey)}: no connection after ${openWithinMs} ms${relayThrough ? ' through the relay: dialling again' : ', giving up for now'}`);
         failure = relayThrough ? RELAY_STALLED : `no connection within ${CONNECT_TIMEOUT_MS / 1000} s`;
@@ -267,6 +270,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         done();
         settled();
         if (this.#peers.has(id) || this.#stopped) return;
+        if (failure === RELAY_STALLED) this.#relayStalls.set(id, (this.#relayStalls.get(id) ?? 0) + 1);
         if (failure === GAVE_WAY || failure === RELAY_STALLED) {
           this.#dials.failed(id, failure === GAVE_WAY ? 'no direct path yet: through the relay' : `the relay did not connect within ${openWithinMs / 1000} s`, 0);
           setImmediate(() => this.#connectTo(peer));
@@ -334,6 +338,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
             watchPath(peer);
             this.#peers.set(id, peer);
             this.#dials.connected(id);
+            this.#relayStalls.delete(id);
             log.debug(`connected to ${remote.user}@${remote.host} (${this.#label(session)})`);
           }
           this.adoptRoster(remote.roster);

@@ -109,6 +109,11 @@ declare module 'hyperdht' {
     _randomPunchLimit: number;
     /** Random punches under way now (same hyperdht field; read by peer-network.ts to word a refusal). */
     _randomPunches: number;
+    /**
+     * dht-rpc 6.27's test of whether this node is reachable unasked (`onlyFirewall`: asks up to 5 nodes to
+     * ping its server socket); clears `firewalled` when it is. Called by reachability.ts only.
+     */
+    _updateNetworkState(onlyFirewall: boolean): Promise<boolean>;
     createServer(
       options: { firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean | Promise<boolean> },
       onConnection?: (socket: SecretStream) => void,

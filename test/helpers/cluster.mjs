@@ -24,6 +24,8 @@ export class Proc {
   constructor(child, label) {
     this.child = child;
     this.label = label;
+    /** When it was spawned (wall clock): debug lines say seconds since their process started. */
+    this.spawnedAt = Date.now();
     this.stdout = '';
     this.stderr = '';
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));

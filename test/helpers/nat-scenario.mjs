@@ -1,6 +1,8 @@
 // One scenario on the simulated internet (simnet.mjs), run through runInSimnet(): JSON in argv, JSON out.
 //   { randomNat: [2], runs: 10, hostAt: 'h1' | 'p3', hostExtra: [], wait: '15s', doctor: true, measure: true,
-//     lossPercent: 1, notebook: true, short: { runs: 4, wait: '1.5s' } }
+//     lossPercent: 1, notebook: true, short: { runs: 4, wait: '1.5s' }, debug: true }
+// With `debug`, every process logs at debug level and `out.logs` holds the lines of all of them on one clock
+// (ms since the scenario began), for a test to show when a run was slow.
 // alice hosts alice/friends (in home 1, or on the public machine p3), bob's worker is in home 1, and diana,
 // in home 2, runs `tsp2p exec` `runs` times, each a fresh process as a user would: the time to its
 // answer, or its error. Prints {"runs": [{ok, ms, error}], ...} on stdout.
@@ -8,10 +10,24 @@ import { World } from './cluster.mjs';
 import { buildInternet } from './simnet.mjs';
 
 const plan = JSON.parse(process.argv[2] ?? '{}');
+const began = Date.now();
+if (plan.debug) process.env.TSP2P_LOG = 'debug';
 const internet = await buildInternet({ randomNat: plan.randomNat ?? [] });
 const world = await World.create(['alice', 'bob', 'carol', 'diana'], { bootstrap: internet.bootstrap });
 const MEMBERS = ['bob', 'carol', 'diana'];
 const out = { runs: [] };
+/** Every process's debug lines on the scenario's clock, discovery rounds left out. */
+const timeline = (procs) =>
+  procs
+    .flatMap((p) =>
+      p.stderr.split('\n').flatMap((line) => {
+        const m = line.match(/^\[tsp2p (\S+) \+([\d.]+)s\] (.*)$/);
+        if (!m || m[3].includes('discovery round')) return [];
+        return [{ at: Math.round(p.spawnedAt - began + Number(m[2]) * 1000), line: `${p.label} ${m[1]}: ${m[3]}` }];
+      }),
+    )
+    .sort((a, b) => a.at - b.at)
+    .map((e) => `${String(e.at).padStart(6)} ${e.line}`);
 try {
   if (plan.lossPercent) for (const home of [1, 2]) internet.impair(home, plan.lossPercent);
   await world.startHost(MEMBERS, 'alice/friends', { netns: plan.hostAt ?? 'h1', extra: plan.hostExtra ?? [] });
@@ -19,8 +35,9 @@ try {
   await worker.waitFor('worker joined', { timeoutMs: 60_000 });
   const exec = async (wait) => {
     const started = Date.now();
+    const startedAt = started - began;
     const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', wait, ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
-    const run = { ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) };
+    const run = { ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, startedAt, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) };
     process.stderr.write(`[scenario] exec --wait ${wait}: ${JSON.stringify(run)}\n`);
     return run;
   };
@@ -98,6 +115,7 @@ try {
     }
   }
 } finally {
+  if (plan.debug) out.logs = timeline(world.procs);
   await world.stop();
   await internet.close();
 }
