@@ -24,9 +24,12 @@ export async function startKernel(parts: KernelParts): Promise<Kernel> {
     exiting = true;
     // Leaving a cluster whose peers are gone can take long: the kernel ends regardless after a few seconds.
     setTimeout(() => process.exit(code), 5_000).unref();
+    log.debug('exiting: leaving the cluster, ending the TypeScript service');
     const shutdown = executor.shutdown(false).catch((err: unknown) => log.error(`shutdown: ${String(err)}`));
     await Promise.race([shutdown, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    log.debug('exiting: closing the sockets');
     await transport.close();
+    log.debug('exiting now');
     process.exit(code);
   };
   const kernel = new Kernel(transport, executor, { onShutdown: () => void exit(0) });

@@ -6,13 +6,14 @@ import { PNG } from 'pngjs';
 import * as zmq from 'zeromq';
 import { endpoint } from '../dist/jupyter/connection.js';
 import { parse, Signer } from '../dist/jupyter/wire.js';
-import { outputsOf, startKernel, streamText, waitFor } from './helpers/kernel.mjs';
+import { outputsOf, startKernel, streamText, threadStates, waitFor } from './helpers/kernel.mjs';
 
 describe('tsp2p kernel (own client)', () => {
   let kernel;
   let client;
   before(async () => {
-    kernel = await startKernel(null);
+    // Debug logs: the shutdown test shows them if the kernel does not exit.
+    kernel = await startKernel(null, { env: { TSP2P_LOG: 'debug' } });
     client = kernel.client;
   });
   after(() => kernel?.stop());
@@ -319,7 +320,11 @@ describe('tsp2p kernel (own client)', () => {
     const r = await client.shutdown();
     assert.equal(r.reply.content.status, 'ok');
     assert.equal(r.reply.content.restart, false);
-    await waitFor(() => kernel.process.exitCode !== null, { what: 'the kernel to exit' });
+    const exited = await waitFor(() => kernel.process.exitCode !== null, { what: 'the kernel to exit' }).then(
+      () => true,
+      () => false,
+    );
+    assert.ok(exited, `the kernel did not exit within 10 s; its threads: ${threadStates(kernel.process.pid)}\nits log:\n${kernel.stderr().slice(-4000)}`);
     assert.equal(kernel.process.exitCode, 0);
   });
 });

@@ -210,7 +210,8 @@ port.on('message', (message: ToIo) => {
     case 'close':
       flushStream();
       // Queued sends leave first; linger gives ZeroMQ a moment to put them on the wire.
-      void Promise.all(Object.values(queues).map((q) => q.drained())).then(() => {
+      // (A send that never completes must not keep the kernel from exiting: a second at most.)
+      void Promise.race([Promise.all(Object.values(queues).map((q) => q.drained())), new Promise((resolve) => setTimeout(resolve, 1_000))]).then(() => {
         for (const socket of [shell, control, stdin, iopub, hb]) {
           socket.linger = 1000;
           socket.close();

@@ -195,6 +195,7 @@ export class Kernel {
   async #shutdown(msg: Message, channel: RequestChannel): Promise<void> {
     const restart = (msg.content as { restart?: boolean }).restart === true;
     await this.executor.shutdown(restart);
+    log.debug(`shutdown_request: executor shut down (restart: ${restart})`);
     this.#reply(msg, channel, { status: 'ok', restart });
     // Close once the idle that ends this handler has been handed to the transport.
     setImmediate(() => void this.transport.close().then(() => this.options.onShutdown?.(restart)));

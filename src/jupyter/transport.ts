@@ -11,6 +11,8 @@ import type { StaticReplies } from './static-replies.js';
 import { EXECUTING, type FromIo, type ToIo, type WireOutgoing } from './io-protocol.js';
 
 /** Output a blocking cell may produce: it must leave at once, or it would wait for the cell to end. */
+/** How long close() waits for the IO thread to send what is queued and close its sockets (linger 1 s). */
+const CLOSE_WAIT_MS = 3_000;
 const URGENT = new Set(['stream', 'display_data', 'update_display_data', 'clear_output', 'error']);
 
 export type IncomingHandler = (channel: Exclude<Channel, 'iopub'>, msg: Message) => void;
@@ -126,10 +128,18 @@ export class IoThreadTransport implements KernelTransport {
     });
   }
 
+  /**
+   * Sends what is queued, closes the sockets (each lingers up to a second for its peer) and ends the
+   * thread. Bounded: a thread that has not said it closed within CLOSE_WAIT_MS is ended as it stands.
+   */
   close(): Promise<void> {
     this.flush();
     this.#closed ??= new Promise<void>((resolve) => {
-      const done = () => void this.#worker.terminate().then(() => resolve());
+      const done = () => {
+        clearTimeout(timer);
+        void this.#worker.terminate().then(() => resolve());
+      };
+      const timer = setTimeout(done, CLOSE_WAIT_MS);
       this.#worker.on('message', (m: FromIo) => m.kind === 'closed' && done());
       this.#worker.once('exit', () => resolve());
       this.#worker.postMessage({ kind: 'close' } satisfies ToIo);

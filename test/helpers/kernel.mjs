@@ -1,6 +1,6 @@
 // Test helpers for kernels: installs the tsp2p kernelspec into a throwaway prefix (so tests launch the kernel
 // exactly as Jupyter would, from its kernelspec) and starts kernels that are stopped when the test ends.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { installKernelspec } from '../../dist/jupyter/kernelspec.js';
@@ -47,4 +47,19 @@ export function outputsOf(result) {
 
 export function streamText(result, name = 'stdout') {
   return result.outputs.filter((m) => m.header.msg_type === 'stream' && m.content.name === name).map((m) => m.content.text).join('');
+}
+
+/** Each thread of a process: its name, state and where in the kernel it waits (for a hang to say where). */
+export function threadStates(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map((tid) => {
+        const at = `/proc/${pid}/task/${tid}`;
+        const read = (f) => readFileSync(`${at}/${f}`, 'utf8').trim();
+        return `${read('comm')}: ${/^State:\s*(.*)$/m.exec(read('status'))?.[1]}, in ${read('wchan') || '-'}`;
+      })
+      .join('; ');
+  } catch (err) {
+    return `threads unknown (${err.message})`;
+  }
 }
