@@ -34,10 +34,16 @@ const childrenOf = (pid) => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).
 function waitForLine(child, text) {
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (d) => {
+    // Stops listening once found: what the process prints later (a worker's task lines) is not ours to keep.
+    const onData = (d) => {
       out += d;
-      if (out.includes(text)) resolve();
-    });
+      if (out.includes(text)) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`exited (${code}) before "${text}": ${out}`)));
   });
 }

@@ -14,6 +14,7 @@ import { addFriend, listFriends, removeFriend, resolveUser } from '../dist/p2p/f
 import { inviteCode, parseInvite, planHosting } from '../dist/p2p/hosting.js';
 import { identityFile, loadIdentity, setIdentityName } from '../dist/p2p/identity.js';
 import { natKind } from '../dist/p2p/doctor.js';
+import { ActivityLog } from '../dist/cli/activity-log.js';
 import { decodeKey, encodeKey } from '../dist/p2p/keys.js';
 import { personalRoster, resolveClusterRef } from '../dist/p2p/membership.js';
 import { certificateKeyOf, clusterId, isMember, isNewer, openRoster, signRoster, topicOf } from '../dist/p2p/roster.js';
@@ -272,6 +273,22 @@ describe('NAT words (tsp2p doctor)', () => {
     assert.match(natKind({ host: '198.51.100.2', port: 4000, randomized: false, firewalled: true }, own), /^behind a NAT that keeps ports/);
     assert.match(natKind({ host: '198.51.100.2', port: 0, randomized: true, firewalled: true }, own), /^behind a NAT that randomizes ports/);
     assert.match(natKind({ host: null, port: 0, randomized: false, firewalled: true }, own), /^unknown/);
+  });
+});
+
+describe("a worker's activity lines", () => {
+  test('a line per task while they come slowly; beyond that, counted and summed up per member', async () => {
+    const lines = [];
+    const log = new ActivityLog((l) => lines.push(l), { linesPerSecond: 2, summaryEveryMs: 50 });
+    log.finished('aaaa1111', 'bob', 'ok');
+    log.finished('bbbb2222', 'carol', 'error');
+    for (let i = 0; i < 1500; i++) log.finished(`t${i}`, i % 3 ? 'bob' : 'carol', i % 500 ? 'ok' : 'error');
+    assert.deepEqual(lines, ['task aaaa1111 from bob: ok', 'task bbbb2222 from carol: error']);
+    const deadline = Date.now() + 5_000;
+    while (lines.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(lines[2], '1,500 more task(s) finished in the last 1 s: carol 499 ok, 1 failed; bob 998 ok, 2 failed');
+    log.flush();
+    assert.equal(lines.length, 3, 'nothing more to say');
   });
 });
 

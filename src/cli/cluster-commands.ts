@@ -1,6 +1,7 @@
 /** `tsp2p join`, `tsp2p worker`, `tsp2p status`, `tsp2p exec`: using a cluster from a shell. */
 import { inspect } from 'node:util';
 import { Tsp2pError } from '../errors.js';
+import { ActivityLog } from './activity-log.js';
 import type { Command } from './command.js';
 import type { Cluster } from '../p2p/cluster.js';
 import { bootstrapOption, clusterOption, say, str, untilSignal } from './common.js';
@@ -106,9 +107,11 @@ export const workerCommand: Command = {
     worker.node.network.on('peer', (peer) => say(`connected: ${peer.hello.user}@${peer.hello.host}`));
     worker.node.network.on('close', (peer) => say(`disconnected: ${peer.hello.user}@${peer.hello.host}`));
     worker.node.network.on('revoked', () => say(`you were removed from ${label}: stopping`));
-    worker.worker.on('finished', (task, outcome) => say(`task ${task.frame.id.slice(0, 8)} from ${task.peer.hello.user}: ${outcome}`));
+    const activity = new ActivityLog(say);
+    worker.worker.on('finished', (task, outcome) => activity.finished(task.frame.id.slice(0, 8), task.peer.hello.user, outcome));
     const revoked = new Promise<string>((resolve) => worker.node.network.once('revoked', () => resolve('revoked')));
     const why = await Promise.race([untilSignal(), revoked]);
+    activity.flush();
     await worker.close();
     say('worker stopped');
     return why === 'revoked' ? 1 : 0;

@@ -1,0 +1,61 @@
+/**
+ * What a worker's terminal shows of the tasks it runs: a line per task while they come slowly, a summary
+ * every few seconds while they come fast. A map of tiny tasks finishes thousands a second: a line each
+ * floods the terminal and costs the worker a synchronous write per task.
+ */
+type Outcome = 'ok' | 'error';
+
+export interface ActivityLogOptions {
+  /** Lines a second, one per task, before tasks are counted instead. */
+  linesPerSecond: number;
+  /** How often counted tasks are summed up. */
+  summaryEveryMs: number;
+}
+
+const DEFAULTS: ActivityLogOptions = { linesPerSecond: 5, summaryEveryMs: 2_000 };
+
+export class ActivityLog {
+  /** When each of the last second's task lines was printed. */
+  #printed: number[] = [];
+  /** Tasks counted since the last summary, per member. */
+  #counted = new Map<string, Record<Outcome, number>>();
+  #since = 0;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly say: (line: string) => void,
+    private readonly options: ActivityLogOptions = DEFAULTS,
+  ) {}
+
+  finished(taskId: string, user: string, outcome: Outcome): void {
+    const now = performance.now();
+    while (this.#printed.length > 0 && now - (this.#printed[0] as number) > 1_000) this.#printed.shift();
+    if (this.#counted.size === 0 && this.#printed.length < this.options.linesPerSecond) {
+      this.#printed.push(now);
+      this.say(`task ${taskId} from ${user}: ${outcome}`);
+      return;
+    }
+    if (this.#counted.size === 0) this.#since = now;
+    const counts = this.#counted.get(user) ?? { ok: 0, error: 0 };
+    counts[outcome] += 1;
+    this.#counted.set(user, counts);
+    // The worker runs until stopped: this timer must not be what keeps it alive, nor delay its exit.
+    this.#timer ??= setTimeout(() => this.flush(), this.options.summaryEveryMs).unref();
+  }
+
+  /** Prints what was counted, if anything. */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#counted.size === 0) return;
+    let total = 0;
+    const parts: string[] = [];
+    for (const [user, { ok, error }] of this.#counted) {
+      total += ok + error;
+      parts.push(`${user} ${[ok ? `${ok.toLocaleString('en-US')} ok` : '', error ? `${error.toLocaleString('en-US')} failed` : ''].filter(Boolean).join(', ')}`);
+    }
+    const seconds = Math.max(1, Math.round((performance.now() - this.#since) / 1_000));
+    this.#counted.clear();
+    this.say(`${total.toLocaleString('en-US')} more task(s) finished in the last ${seconds} s: ${parts.join('; ')}`);
+  }
+}
