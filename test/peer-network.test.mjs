@@ -65,3 +65,44 @@ test('a client and a worker dialling each other at once keep one connection, los
   }
   process.stderr.write(`# simultaneous dials: ${replaced} connection(s) retired in 12 rounds\n`);
 });
+
+test('heartbeats: the client pings, the worker only answers (at once), whether or not it holds the client\'s tasks', { skip: skipUnlessNetns, timeout: 60_000 }, async () => {
+  // (A worker heeding a vanished client's silence while it holds its tasks: heal.test.mjs.)
+  const me = loadIdentity();
+  const roster = personalRoster(me);
+  const dhts = [new DHT({ bootstrap: testnet.bootstrap, ephemeral: true }), new DHT({ bootstrap: testnet.bootstrap, ephemeral: true })];
+  await Promise.all(dhts.map((d) => d.ready()));
+  const [client, worker] = [ROLE.client, ROLE.worker].map((roles, i) => new PeerNetwork({ dht: dhts[i], identity: me, roster, roles, slots: 1 }));
+  const sent = [{}, {}];
+  [client, worker].forEach((network, i) => {
+    network.on('peer', (peer) => {
+      const send = peer.channel.send.bind(peer.channel);
+      peer.channel.send = (name, frame) => {
+        sent[i][name] = (sent[i][name] ?? 0) + 1;
+        return send(name, frame);
+      };
+    });
+  });
+  let holds = false;
+  worker.heedSilenceOf(() => holds);
+  try {
+    await Promise.all([client.start(), worker.start()]);
+    await until(() => client.peers.length === 1 && worker.peers.length === 1, 'connection');
+    for (const heeding of [false, true]) {
+      holds = heeding;
+      worker.heedNow();
+      sent[0] = {};
+      sent[1] = {};
+      const counted = Date.now() + 2_000;
+      while (Date.now() < counted) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(sent[0].ping >= 3 && sent[0].ping <= 5, JSON.stringify(sent));
+      assert.equal(sent[1].ping, undefined, `the worker pinged: ${JSON.stringify(sent)}`);
+      assert.ok(Math.abs((sent[1].pong ?? 0) - sent[0].ping) <= 1, JSON.stringify(sent));
+    }
+    assert.equal(client.peers.length, 1);
+    assert.equal(worker.peers.length, 1);
+  } finally {
+    await Promise.all([client.stop(), worker.stop()]);
+    await Promise.all(dhts.map((d) => d.destroy()));
+  }
+});

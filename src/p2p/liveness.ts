@@ -1,14 +1,18 @@
 /**
- * Heartbeats between clients and workers. Each side sends a `ping` every HEARTBEAT_MS to the peers it
- * watches; any message counts as a sign of life (the parts of a large result too). A peer silent for
- * SILENCE_MS is dead or frozen (SIGKILL, SIGSTOP, a cut network): `onSilent` drops it, so a client re-runs
- * its tasks elsewhere and a worker stops a vanished client's tasks, both within 2 s. A dead TCP-less UDP
- * peer says nothing at all; without this, only hyperdht's own timeouts (~5-20 s) would notice.
+ * Heartbeats between clients and workers. A client sends a `ping` every HEARTBEAT_MS to each worker it
+ * knows; a worker answers each with a `pong` (protocol.ts), and any message counts as a sign of life (the
+ * parts of a large result too). A peer silent for SILENCE_MS is dead or frozen (SIGKILL, SIGSTOP, a cut
+ * network): `onSilent` drops it, so a client re-runs its tasks elsewhere (or stops listing an idle worker)
+ * and a worker stops a vanished client's tasks, both within 2 s. A dead TCP-less UDP peer says nothing at
+ * all; without this, only hyperdht's own timeouts (~5-20 s) would notice.
+ *
+ * One side leads: the client. A worker only answers, in the same turn of its event loop as the ping came,
+ * and watches a client's silence only while it holds that client's tasks: an idle worker with a client
+ * wakes twice a second, not eight times (issue: ≤ 1 ms of CPU a second).
  *
  * If the check itself ran late, this process's event loop was blocked (a long synchronous cell in the
  * kernel): frames may wait unread, so that silence is ours, and the clocks restart instead.
- * The clock runs only while some peer is watched: wake() when one comes; with none left it stops (an idle
- * worker's event loop sleeps).
+ * The clock runs only while some peer is watched: wake() when one comes; with none left it stops.
  * Lifecycle: start() → wake()… → stop().
  */
 export const HEARTBEAT_MS = 500;
@@ -17,6 +21,12 @@ const TICK_MS = 250;
 
 import type { Peer } from './peer-network.js';
 
+export interface Watched {
+  peer: Peer;
+  /** This side pings (a client, of a worker); else it only heeds the peer's silence. */
+  leads: boolean;
+}
+
 export class Liveness {
   #timer: NodeJS.Timeout | null = null;
   #started = false;
@@ -24,7 +34,7 @@ export class Liveness {
   #lastPing = 0;
 
   constructor(
-    private readonly watched: () => Iterable<Peer>,
+    private readonly watched: () => Iterable<Watched>,
     private readonly onSilent: (peer: Peer, silentMs: number) => void,
   ) {}
 
@@ -53,14 +63,14 @@ export class Liveness {
       this.#timer = null;
       return;
     }
-    for (const peer of watched) {
+    for (const { peer, leads } of watched) {
       const channel = peer.channel;
       if (late) channel.lastHeard = Math.max(channel.lastHeard, now);
       else if (now - channel.lastHeard > SILENCE_MS) {
         this.onSilent(peer, now - channel.lastHeard);
         continue;
       }
-      if (ping) channel.send('ping', {});
+      if (ping && leads) channel.send('ping', {});
     }
   }
 

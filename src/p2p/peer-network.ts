@@ -13,7 +13,7 @@
  *   the peer reconnected), one is kept and the other retired (connection-pair.ts), its frames in flight still
  *   delivered; neither side takes that as the peer leaving. A peer that failed is redialled on a back-off
  *   (dial-book.ts).
- * - Clients and workers exchange heartbeats (liveness.ts): a silent peer is dropped within 2 s.
+ * - Clients ping their workers, which answer (liveness.ts): a silent peer is dropped within 2 s.
  * - Rosters travel in every hello and as frames; the newest valid one wins everywhere. A roster with a new
  *   secret moves the swarm to a new topic; peers that left the roster are disconnected.
  */
@@ -32,7 +32,7 @@ import { shouldDial } from './dial-policy.js';
 import { pathOf, relayedVia, relayFor, remoteOf, watchPath } from './relay-paths.js';
 import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
-import { Liveness } from './liveness.js';
+import { Liveness, type Watched } from './liveness.js';
 import { shortKey } from './keys.js';
 import { frameIdOf, PeerChannel, ROLE, type Frame, type FrameName, type Hello } from './protocol.js';
 import { isExpired, isMember, isNewer, openRoster, type OpenedRoster } from './roster.js';
@@ -78,9 +78,9 @@ export interface Peer {
   via: Buffer | null;
 }
 
-/** Whether two roles need to know promptly that the other is gone: a client and a worker. */
-function watches(mine: number, theirs: number): boolean {
-  return ((mine & ROLE.client) !== 0 && (theirs & ROLE.worker) !== 0) || ((mine & ROLE.worker) !== 0 && (theirs & ROLE.client) !== 0);
+/** Whether this side pings the other (a client, its workers: liveness.ts). */
+function leads(mine: number, theirs: number): boolean {
+  return (mine & ROLE.client) !== 0 && (theirs & ROLE.worker) !== 0;
 }
 
 export interface NetworkOptions {
@@ -123,6 +123,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   #directDials = new Map<string, () => void>();
   /** Relayed dials to a peer that stalled in a row (RELAYED_OPEN_MS doubles with each). */
   #relayStalls = new Map<string, number>();
+  #heeded: (peer: Peer) => boolean = () => false;
   #dials = new DialBook();
   #liveness = new Liveness(
     () => this.#watched(),
@@ -205,8 +206,23 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.refresh();
   }
 
-  *#watched(): Iterable<Peer> {
-    for (const peer of this.#peers.values()) if (watches(this.options.roles, peer.hello.roles)) yield peer;
+  *#watched(): Iterable<Watched> {
+    for (const peer of this.#peers.values()) {
+      if (leads(this.options.roles, peer.hello.roles)) yield { peer, leads: true };
+      else if (this.#heeded(peer)) yield { peer, leads: false };
+    }
+  }
+
+  /**
+   * The peers whose silence this process acts on though it does not ping them: a worker's, the clients
+   * whose tasks it holds (they ping it). heedNow() when one may have come.
+   */
+  heedSilenceOf(heeded: (peer: Peer) => boolean): void {
+    this.#heeded = heeded;
+  }
+
+  heedNow(): void {
+    this.#liveness.wake();
   }
 
   /** What discovery found and why peers that are not connected failed. */

@@ -55,7 +55,7 @@ const FIELDS = {
   withdraw: { id: c.string },
   /** The worker gave the task back (it had not started; it will not run there). */
   withdrawn: { id: c.string },
-  /** Says "still here" between a client and a worker, so silence means a dead or frozen peer (liveness.ts). */
+  /** A client's "still here?" to a worker every 0.5 s: silence means a dead or frozen peer (liveness.ts). */
   ping: {},
   /** The task's process died while running it (not the task's error): the attempt failed, the client may re-run it. */
   lost: { id: c.string, reason: c.string },
@@ -65,6 +65,8 @@ const FIELDS = {
   unknown: { ids: c.array(c.string) },
   /** Sent on a connection this side stopped using (another one with the same peer is kept): see peer-network.ts. */
   retire: {},
+  /** The answer to a `ping`, sent at once (liveness.ts). */
+  pong: {},
 };
 
 export type FrameName = keyof typeof FIELDS;
@@ -152,7 +154,8 @@ export class PeerChannel {
         onmessage: (raw: Uint8Array) => {
           this.lastHeard = Date.now();
           if (name === 'part') this.#receivePart(raw, events.onframe);
-          else if (name !== 'ping') this.#receive(name, raw, events.onframe);
+          else if (name === 'ping') this.send('pong', {});
+          else if (name !== 'pong') this.#receive(name, raw, events.onframe);
         },
       }),
     );

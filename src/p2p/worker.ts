@@ -91,6 +91,14 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     network.on('close', (peer) => this.#dropPeer(peer));
     network.on('oversize', (peer, name, id, size) => name === 'task' && id !== null && this.#refuse(peer, id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue)));
     network.on('peer', (peer) => peer.channel.send('load', this.load));
+    // A client that vanishes while its tasks are here is noticed within 2 s, and they are stopped.
+    network.heedSilenceOf((peer) => this.#holdsTasksOf(peer.id));
+  }
+
+  #holdsTasksOf(peerId: string): boolean {
+    if ((this.#queues.get(peerId)?.length ?? 0) > 0) return true;
+    for (const running of this.#running.values()) if (running.peer.id === peerId) return true;
+    return false;
   }
 
   /** Resolves when every slot process is up. */
@@ -139,6 +147,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     if (queue.length === 0) this.#turn.push(peer.id);
     queue.push({ key, peer, frame });
     this.#queues.set(peer.id, queue);
+    this.options.network.heedNow();
     this.#schedule();
     // Load reports go out while there is work; an idle worker's event loop sleeps (issue: ≤ 1 ms CPU/s).
     if (!this.#heartbeat && !this.#closed) {
