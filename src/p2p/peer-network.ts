@@ -435,8 +435,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     }
   }
 
-  broadcast<N extends FrameName>(name: N, frame: Frame<N>): void {
-    for (const peer of this.#peers.values()) peer.channel.send<N>(name, frame);
+  /** Sends a frame to every connected peer that has one of `roles` (e.g. a worker's load to its clients). */
+  broadcast<N extends FrameName>(name: N, frame: Frame<N>, roles: number): void {
+    for (const peer of this.#peers.values()) if ((peer.hello.roles & roles) !== 0) peer.channel.send<N>(name, frame);
   }
 
   async stop(): Promise<void> {

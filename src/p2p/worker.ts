@@ -12,7 +12,7 @@ import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
 import type { SandboxPolicy } from './sandbox.js';
-import type { Frame, FrameName } from './protocol.js';
+import { ROLE, type Frame, type FrameName } from './protocol.js';
 import { Slot } from './slot.js';
 import { SlotPool } from './slot-pool.js';
 import { SlotReaper } from './slot-reaper.js';
@@ -90,7 +90,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     network.on('frame', (peer, name, frame) => this.#frame(peer, name, frame));
     network.on('close', (peer) => this.#dropPeer(peer));
     network.on('oversize', (peer, name, id, size) => name === 'task' && id !== null && this.#refuse(peer, id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue)));
-    network.on('peer', (peer) => peer.channel.send('load', this.load));
+    network.on('peer', (peer) => (peer.hello.roles & ROLE.client) !== 0 && peer.channel.send('load', this.load));
     // A client that vanishes while its tasks are here is noticed within 2 s, and they are stopped.
     network.heedSilenceOf((peer) => this.#holdsTasksOf(peer.id));
   }
@@ -242,7 +242,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     this.emit('finished', running, outcome);
     this.#schedule();
     // Going idle is news to clients sharing this worker: they may count on its room now.
-    if (this.#running.size === 0) this.options.network.broadcast('load', this.load);
+    // (To clients only: in a cluster of N workers a broadcast to all made every task cost O(N).)
+    if (this.#running.size === 0) this.options.network.broadcast('load', this.load, ROLE.client);
   }
 
   #fail(key: string, ename: string, evalue: string): void {

@@ -1,0 +1,116 @@
+// bench/p2p.mjs --workers N,M,...: how the cost of a cluster grows with its size, in one run on a local
+// DHT (made here). For each N: N one-slot workers (separate processes, started together), a client joining
+// (spawn of the join → it sees all N), tiny tasks (`1`) in bursts over all of them, then an idle window with
+// the client joined: each worker's CPU (with its slot process) per second, heartbeats included.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { progressClock } from './setup.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
+const TICK = 100; // clock ticks a second (Linux USER_HZ)
+
+function stat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+const cpuMs = (pid) => {
+  const f = stat(pid);
+  return f ? ((Number(f[11]) + Number(f[12])) * 1000) / TICK : 0;
+};
+/** A process and its descendants (a worker's slot processes and reaper). */
+function tree(root) {
+  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const out = [root];
+  for (let i = 0; i < out.length; i++) for (const p of all) if (Number(stat(p)?.[1]) === out[i]) out.push(p);
+  return out;
+}
+const treeCpu = (root) => tree(root).reduce((sum, p) => sum + cpuMs(p), 0);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function joined(child) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      if (out.includes('worker joined')) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`a worker exited (${code}) before joining: ${out}`)));
+  });
+}
+
+async function measure(n, bootstrap, progress) {
+  const home = mkdtempSync(path.join(tmpdir(), 'tsp2p-sweep-'));
+  const env = { ...process.env, TSP2P_HOME: home, TSP2P_BOOTSTRAP: bootstrap };
+  process.env.TSP2P_HOME = home;
+  const workers = Array.from({ length: n }, () => spawn(process.execPath, [cli, 'worker', '--slots', '1'], { env, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const kill = () => workers.forEach((w) => w.kill('SIGKILL'));
+  process.on('exit', kill);
+  try {
+    await Promise.all(workers.map(joined));
+    const { Cluster } = await import('../dist/p2p/cluster.js');
+    const started = performance.now();
+    const cluster = await Cluster.join({ bootstrap });
+    await cluster.waitForWorkers(n, 60_000);
+    const joinMs = performance.now() - started;
+    progress(`${n} workers: the client saw them all after ${Math.round(joinMs)} ms`);
+    const burst = async (tasks) => {
+      const s = performance.now();
+      await Promise.all(Array.from({ length: tasks }, () => cluster.run({ code: '1' })));
+      return tasks / ((performance.now() - s) / 1000);
+    };
+    // Warm: a thousand tasks per worker first (a long-running worker's code is optimised; a fresh one's not yet).
+    await burst(Math.max(2_000, n * 1_000));
+    const rates = [];
+    for (let i = 0; i < 3; i++) rates.push(await burst(Math.max(6_000, n * 500)));
+    const tasksPerSecond = rates.sort((a, b) => a - b)[1];
+    progress(`${n} workers: ${Math.round(tasksPerSecond)} tiny tasks/s (median of 3 bursts)`);
+    // Idle, client joined: let the bursts' aftermath settle, then a quiet window.
+    await sleep(5_000);
+    const seconds = 15;
+    const before = workers.map((w) => treeCpu(w.pid));
+    await sleep(seconds * 1000);
+    const perSecond = workers.map((w, i) => (treeCpu(w.pid) - before[i]) / seconds);
+    await cluster.close();
+    return { workers: n, joinMs, tasksPerSecond, idleWorkerMsPerS: perSecond.reduce((a, b) => a + b, 0) / n, idleWorkerMaxMsPerS: Math.max(...perSecond) };
+  } finally {
+    kill();
+    process.off('exit', kill);
+    await Promise.all(workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((r) => w.once('exit', r)) : null)));
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+export async function sweep(sizes, { json }) {
+  const { default: createTestnet } = await import('hyperdht/testnet.js');
+  const testnet = await createTestnet(3);
+  const bootstrap = testnet.bootstrap.map((b) => `${b.host}:${b.port}`).join(',');
+  const progress = progressClock();
+  const rows = [];
+  for (const n of sizes) rows.push(await measure(n, bootstrap, progress));
+  await testnet.destroy();
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const first = rows[0];
+  const goal = (n) => (n >= 24 ? 0.6 : n >= 8 ? 0.8 : null);
+  console.log(`${'workers'.padEnd(9)}${'join (ms)'.padStart(10)}${'tasks/s'.padStart(10)}${`vs ${first.workers}`.padStart(9)}${'goal'.padStart(7)}${'idle worker CPU (ms/s): mean'.padStart(31)}${'max'.padStart(6)}   goal ≤ 1`);
+  for (const r of rows) {
+    const ratio = r.tasksPerSecond / first.tasksPerSecond;
+    const g = goal(r.workers);
+    console.log(`${String(r.workers).padEnd(9)}${r.joinMs.toFixed(0).padStart(10)}${r.tasksPerSecond.toFixed(0).padStart(10)}${`${ratio.toFixed(2)}x`.padStart(9)}${(g ? `≥ ${g}` : '').padStart(7)}${r.idleWorkerMsPerS.toFixed(2).padStart(31)}${r.idleWorkerMaxMsPerS.toFixed(2).padStart(6)}`);
+  }
+}
