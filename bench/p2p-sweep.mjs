@@ -77,8 +77,8 @@ async function measure(n, bootstrap, progress) {
     for (let i = 0; i < 3; i++) rates.push(await burst(Math.max(6_000, n * 500)));
     const tasksPerSecond = rates.sort((a, b) => a - b)[1];
     progress(`${n} workers: ${Math.round(tasksPerSecond)} tiny tasks/s (median of 3 bursts)`);
-    // Idle, client joined: let the bursts' aftermath settle, then a quiet window.
-    await sleep(5_000);
+    // Idle, client joined: let the bursts' aftermath and discovery's quick rounds settle, then a quiet window.
+    await sleep(20_000);
     const seconds = 15;
     const before = workers.map((w) => treeCpu(w.pid));
     await sleep(seconds * 1000);

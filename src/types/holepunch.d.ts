@@ -84,6 +84,8 @@ declare module 'hyperdht' {
     firewalled?: boolean;
     /** Minimum pause between two randomized-NAT punches (hyperdht default 20 s). */
     randomPunchInterval?: number;
+    /** How often an idle connection sends an empty message (hyperdht default 5 s). */
+    connectionKeepAlive?: number;
   }
 
   export default class DHT extends EventEmitter {
