@@ -228,6 +228,12 @@ describe('tsp2p kernel (own client)', () => {
     assert.deepEqual(await ask('function f() {'), { status: 'incomplete', indent: '  ' });
     assert.equal((await ask('const x = [1,')).status, 'incomplete');
     assert.equal((await ask('const = = 1; let y')).status, 'invalid');
+    // A cell magic runs once its last line is blank (as IPython's): alone or mid-body it is incomplete.
+    assert.deepEqual(await ask('%%p2p'), { status: 'incomplete', indent: '' });
+    assert.deepEqual(await ask('%%p2p --timeout 5\nconst a = 1;'), { status: 'incomplete', indent: '' });
+    assert.deepEqual(await ask('%%p2p\nconst a = 1;\n'), { status: 'complete' });
+    assert.deepEqual(await ask('%%p2p\nfunction f() {'), { status: 'incomplete', indent: '  ' });
+    assert.deepEqual(await ask('%p2p status'), { status: 'complete' });
   });
 
   test('history, comm_info and unknown messages are answered or ignored without harm', async () => {

@@ -116,11 +116,20 @@ export class P2PExecutor implements Executor {
     return this.engine.inspect(code, cursorPos, detailLevel);
   }
 
+  /**
+   * A line magic is complete as typed. A cell magic, as in IPython, is complete only once its last line is
+   * blank: `%%p2p` alone, or with a body being typed, is not (else jupyter console would run an empty remote
+   * cell on Enter, and the next line in the kernel).
+   */
   async isComplete(code: string): Promise<IsCompleteResult> {
     if (/^\s*%p2p\b/.test(code)) return { status: 'complete' };
     const magicLine = /^([ \t]*%%p2p\b[^\n]*\n?)/.exec(code);
-    if (magicLine?.[1]) return this.engine.isComplete(code.slice(magicLine[1].length) || '1');
-    return this.engine.isComplete(code);
+    if (!magicLine?.[1]) return this.engine.isComplete(code);
+    if (/\n[ \t]*$/.test(code)) return { status: 'complete' };
+    // The next line's indent is the body's, as the kernel's own cells get it (inside an open block, say).
+    const body = code.slice(magicLine[1].length);
+    const inner = body.trim() ? await this.engine.isComplete(body) : null;
+    return { status: 'incomplete', indent: inner?.status === 'incomplete' ? (inner.indent ?? '') : '' };
   }
 
   interrupt(): void {

@@ -37,7 +37,7 @@ try:
     report["display"] = run('display.html("<p>a</p>", { id: "d1" }); display.html("<p>b</p>", { id: "d1", update: true })')
     report["complete"] = shell("complete", "bas", 3)
     report["inspect"] = shell("inspect", "base", 2)
-    report["is_complete"] = [shell("is_complete", c) for c in ["1 + 1", "if (true) {", "let = = ;"]]
+    report["is_complete"] = [shell("is_complete", c) for c in ["1 + 1", "if (true) {", "let = = ;", "%%p2p", "%%p2p\n1 + 1", "%%p2p\n1 + 1\n"]]
     report["history"] = shell("history", hist_access_type="tail", n=3)
 
     def interrupt_later(how):
