@@ -77,7 +77,7 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.match(who.text(), new RegExp(`diana ${world.keys.diana}`));
     const join = await kernel.run('%p2p join alice/friends');
     assert.equal(join.reply.status, 'ok', JSON.stringify(join.reply));
-    assert.match(join.text(), /joined alice\/friends: 2 worker\(s\)/);
+    assert.match(join.text(), /joined alice\/friends: 2 workers/);
     const status = await kernel.run('%p2p status');
     const table = status.of('display_data')[0].data;
     assert.match(table['text/html'], /<table>/);
@@ -268,7 +268,10 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     const started = await kernel.run('%p2p worker --slots 1');
     assert.equal(started.reply.status, 'ok', JSON.stringify(started.outputs));
     const pid = Number(/pid (\d+)/.exec(started.text())[1]);
-    assert.match(started.text(), /alice\/friends now has 3 worker\(s\)/);
+    assert.match(started.text(), /alice\/friends now has 3 workers/);
+    // Words for a notebook: no Ctrl-C (a notebook has none), no "worker(s)".
+    assert.match(started.text(), /worker joined alice\/friends with 1 slot \(pid \d+; it ends with this kernel\)/);
+    assert.doesNotMatch(started.text(), /Ctrl-C/);
     const mine = await kernel.run('%%p2p --worker diana\nprocess.pid');
     assert.equal(parentPid(Number(mine.result())), pid);
     assert.match((await kernel.run('%p2p status')).text(), new RegExp(`background worker \\(alice/friends\\), pid ${pid}`));
@@ -281,7 +284,7 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.match(started.text(), /worker started; it waits for alice's host \(alice\/hosted-later\) and joins when it is up/);
     const host = await world.startHost(['diana'], 'alice/hosted-later');
     const join = await kernel.run('%p2p join alice/hosted-later --wait 10s');
-    assert.match(join.text(), /joined alice\/hosted-later: 1 worker\(s\) \(diana@/);
+    assert.match(join.text(), /joined alice\/hosted-later: 1 worker \(diana@/);
     await host.kill();
     await kernel.run('%p2p join alice/friends');
   });

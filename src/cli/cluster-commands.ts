@@ -1,6 +1,7 @@
 /** `tsp2p join`, `tsp2p worker`, `tsp2p status`, `tsp2p exec`: using a cluster from a shell. */
 import { inspect } from 'node:util';
 import { Tsp2pError } from '../errors.js';
+import { counted } from '../words.js';
 import { ActivityLog } from './activity-log.js';
 import type { Command } from './command.js';
 import type { Cluster } from '../p2p/cluster.js';
@@ -103,7 +104,7 @@ export const workerCommand: Command = {
       process.off('SIGTERM', stopWaiting);
     });
     const label = worker.node.ref.label;
-    say(`worker joined ${label} with ${slots} slot(s)${options.sandbox ? ' (sandboxed)' : ''}; Ctrl-C stops it`);
+    say(`worker joined ${label} with ${counted(slots, 'slot')}${options.sandbox ? ' (sandboxed)' : ''}; Ctrl-C stops it`);
     worker.node.network.on('peer', (peer) => say(`connected: ${peer.hello.user}@${peer.hello.host}`));
     worker.node.network.on('close', (peer) => say(`disconnected: ${peer.hello.user}@${peer.hello.host}`));
     worker.node.network.on('revoked', () => say(`you were removed from ${label}: stopping`));

@@ -3,6 +3,7 @@ import { Tsp2pError } from '../errors.js';
 import { sandboxArgs } from '../cli/sandbox-options.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import type { LineDirective } from './parse.js';
+import { counted } from '../words.js';
 import { findingsTable, workerName, workersTable } from './render.js';
 import type { P2PSession } from './session.js';
 
@@ -47,7 +48,7 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const cluster = await session.join(positionals[0], { invite: str(options.invite), waitMs, wait: { onWait, ...(signal ? { signal } : {}) } });
       if (waited) sink.display({ 'text/plain': `the host of ${cluster.label} answered` }, {}, { displayId: 'tsp2p-join-wait', update: true });
       const workers = cluster.workers();
-      say(sink, `joined ${cluster.label}: ${workers.length} worker(s)${workers.length ? ` (${workers.map(workerName).join(', ')})` : ': start one with `%p2p worker` or `tsp2p worker`'}; workers that come later are found in the background (\`%p2p status\` lists them)`);
+      say(sink, `joined ${cluster.label}: ${counted(workers.length, 'worker')}${workers.length ? ` (${workers.map(workerName).join(', ')})` : ': start one with `%p2p worker` or `tsp2p worker`'}; workers that come later are found in the background (\`%p2p status\` lists them)`);
       return;
     }
     case 'leave': {
@@ -91,11 +92,13 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const worker = await session.startBackground('worker', args, /worker joined|waiting for .*'s host/, cluster ?? 'personal');
       const joined = worker.output.split('\n').find((l) => /worker joined/.test(l));
       const waiting = /waiting for (.*'s host \([^)]*\))/.exec(worker.output)?.[1];
-      say(sink, `${joined?.trim() ?? `worker started; it waits for ${waiting} and joins when it is up`} (pid ${worker.process.pid}; it ends with this kernel)`);
+      // The worker's own line ends with the terminal's "Ctrl-C stops it": a notebook has none.
+      const said = joined?.trim().replace(/; Ctrl-C stops it$/, '');
+      say(sink, `${said ?? `worker started; it waits for ${waiting} and joins when it is up`} (pid ${worker.process.pid}; it ends with this kernel)`);
       if (!joined) return;
       if (session.cluster) {
         await session.cluster.waitForWorkers(before + 1, 10_000).catch(() => {});
-        say(sink, `${session.cluster.label} now has ${session.cluster.workers().length} worker(s)`);
+        say(sink, `${session.cluster.label} now has ${counted(session.cluster.workers().length, 'worker')}`);
       }
       return;
     }

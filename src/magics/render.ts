@@ -1,6 +1,7 @@
 /** How p2p things look in a notebook: worker tables, progress bars, remote errors (each with a text twin). */
 import type { MimeBundle } from '../jupyter/messages.js';
 import type { WorkerInfo } from '../p2p/task-handle.js';
+import { counted } from '../words.js';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -12,7 +13,7 @@ export function workerName(w: WorkerInfo): string {
 
 export function workersTable(cluster: string, workers: readonly WorkerInfo[]): MimeBundle {
   const slots = workers.reduce((n, w) => n + w.slots, 0);
-  const title = `${cluster}: ${workers.length} worker(s), ${slots} slot(s)`;
+  const title = `${cluster}: ${counted(workers.length, 'worker')}, ${counted(slots, 'slot')}`;
   const columns = ['user', 'host', 'slots', 'busy', 'tasks done', 'path', 'id'] as const;
   const rows = workers.map((w) => [w.user, w.host, String(w.slots), String(w.running), String(w.done), w.path, w.id.slice(0, 8)]);
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] as string).length)));

@@ -6,6 +6,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Cluster } from './cluster.js';
+import { counted } from '../words.js';
 import { natProblem } from './nat-words.js';
 import { fetchRosterFromHost } from './membership.js';
 import { confirmReachability } from './reachability.js';
@@ -55,7 +56,7 @@ export async function doctor(cluster: Cluster, onProgress?: (what: string) => vo
     );
     const peer = network.peers.find((p) => p.id === worker.id);
     const address = peer ? network.remoteAddress(peer) : null;
-    rows.push(['worker', `${worker.user}@${worker.host}: ${worker.path}${address ? ` (${address})` : ''}, ${worker.slots} slot(s), ${trip}`]);
+    rows.push(['worker', `${worker.user}@${worker.host}: ${worker.path}${address ? ` (${address})` : ''}, ${counted(worker.slots, 'slot')}, ${trip}`]);
   }
   if (cluster.workers().length === 0) rows.push(['worker', 'none connected']);
   const nameOf = (key: Buffer | null) => (key === null ? 'a non-member' : (network.roster.members.find((m) => m.key.equals(key))?.name ?? ref.ownerName));
