@@ -236,6 +236,8 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     const r = await kernel.run('%%p2p\nwhile (true) {}', { interruptAfter: 1.5 });
     assert.equal(r.reply.status, 'error');
     assert.equal(r.reply.ename, 'Interrupted');
+    // Said as what it stopped: the task on its worker.
+    assert.match(r.reply.evalue, /^the cell was interrupted: its task on (bob|carol)@\S+ was cancelled$/);
     assert.ok(r.seconds < 2.5, `the cell ended ${r.seconds}s after it started (interrupted at 1.5s)`);
     const both = await kernel.run('%%p2p --all --timeout 10s\n"free"');
     assert.equal(both.reply.status, 'ok', JSON.stringify(both.outputs));

@@ -51,6 +51,8 @@ export function thrownReport(thrown: unknown): ErrorContent {
   return { ename, evalue, traceback: [`${RED}${BOLD}${ename}${RESET}: ${evalue}`, ...kept] };
 }
 
-export function interruptedReport(): ErrorContent {
-  return { ename: 'Interrupted', evalue: 'the cell was interrupted', traceback: [`${RED}${BOLD}Interrupted${RESET}: the cell was interrupted`] };
+/** `what`: what the interrupt stopped, when it is more than the cell itself (a task on a worker, say). */
+export function interruptedReport(what?: string): ErrorContent {
+  const evalue = what ? `the cell was interrupted: ${what}` : 'the cell was interrupted';
+  return { ename: 'Interrupted', evalue, traceback: [`${RED}${BOLD}Interrupted${RESET}: ${evalue}`] };
 }

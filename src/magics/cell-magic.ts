@@ -5,7 +5,7 @@
  */
 import { Tsp2pError } from '../errors.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
-import { diagnosticsReport, thrownReport } from '../engine/error-report.js';
+import { diagnosticsReport, interruptedReport, thrownReport } from '../engine/error-report.js';
 import { inspectValue, toMimeBundle } from '../engine/mime.js';
 import type { ExecuteOutcome, OutputSink } from '../jupyter/executor.js';
 import type { ErrorContent } from '../jupyter/messages.js';
@@ -45,7 +45,10 @@ export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession
   try {
     value = await handle;
   } catch (err) {
-    return fail(sink, thrownReport(err instanceof Tsp2pError && err.code === 'TASK_CANCELLED' ? Object.assign(new Error('the cell was interrupted'), { name: 'Interrupted' }) : err));
+    if (!(err instanceof Tsp2pError && err.code === 'TASK_CANCELLED')) return fail(sink, thrownReport(err));
+    // Said as what happened where: the task was stopped on its worker, or had not reached one.
+    const worker = handle.worker;
+    return fail(sink, interruptedReport(worker ? `its task on ${worker.user}@${worker.host} was cancelled` : 'its task had not reached a worker, and will not run'));
   }
   if (name) store(engine, name, value);
   if (value !== undefined) sink.result(toMimeBundle(value), {});
