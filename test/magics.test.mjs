@@ -55,6 +55,8 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     const alone = await kernel.run('%p2p');
     assert.equal(alone.reply.status, 'ok');
     assert.match(alone.text(), /usage: %p2p COMMAND/);
+    // It names what ordinary cells use too.
+    for (const fn of ['p2p.run(', 'p2p.map(', 'p2p.workers()', 'p2p.emit(']) assert.ok(alone.text().includes(fn), fn);
     assert.match(alone.text(), /join/);
     assert.match((await kernel.run('%%p2p --help\n1')).text(), /--timeout/);
     for (const [code, problem] of [

@@ -76,6 +76,12 @@ export function usage(): string {
     ...Object.entries(LINE_MAGICS).map(([name, spec]) => `  %p2p ${name.padEnd(width)}  ${spec.summary}`),
     '',
     helpText(CELL_MAGIC),
+    '',
+    'In any cell, the p2p object:',
+    '  p2p.run(() => ..., { timeout, worker })   one task on a worker: await it for its value; .cancel() stops it',
+    '  p2p.map(items, (item, i) => ...)          a task per item over the workers, results in order, a progress bar',
+    '  p2p.workers()                             the workers connected now',
+    '  p2p.emit(data)                            inside a task: sends data to the kernel (run\'s onEmit option)',
   ].join('\n');
 }
 
