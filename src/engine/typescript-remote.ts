@@ -50,8 +50,6 @@ function threadChannel(cwd: string, events: ChannelEvents): ServiceChannel {
     stdout: true,
     stderr: true,
   });
-  // A kernel ends by process.exit; an engine made elsewhere (tests) must not be kept alive by this thread.
-  worker.unref();
   worker.on('message', (answer: TsAnswer) => events.answer(answer));
   worker.on('error', (err: Error) => events.ended(`failed: ${err.message}`));
   worker.on('exit', (code) => events.ended(`stopped (exit code ${code})`));
@@ -73,9 +71,6 @@ function snapshotChannel(blob: string, cwd: string, events: ChannelEvents): Serv
   pipe.on('error', () => undefined);
   child.on('error', (err) => events.ended(`could not start: ${err.message}`));
   child.on('exit', (code, signal) => events.ended(`stopped (${signal ?? `exit code ${code}`})`));
-  // As with the thread: the kernel's exit ends it (its pipe closes), and nothing here keeps a process alive.
-  child.unref();
-  pipe.unref();
   return {
     kind: 'snapshot process',
     send: (request) => pipe.write(encodeFrame(request)),
@@ -107,6 +102,9 @@ export class TypeScriptRemote {
     this.#cwd = options.cwd ?? process.cwd();
     const snapshot = usableSnapshot(this.#cwd);
     this.#channel = 'blob' in snapshot ? snapshotChannel(snapshot.blob, this.#cwd, this.#events()) : threadChannel(this.#cwd, this.#events());
+    // Held only while requests are pending: a kernel ends by process.exit (the process's pipe closing ends
+    // it), and an engine made elsewhere (tests) must not be kept alive by its service.
+    this.#channel.hold(false);
     if ('reason' in snapshot) log.debug(`TypeScript service on a thread: ${snapshot.reason}`);
   }
 
@@ -168,6 +166,7 @@ export class TypeScriptRemote {
       this.#channel.send(request);
     });
   }
+
   convert(code: string): Promise<ConvertResult> {
     return this.#call('convert', { prevDecl: this.prevDecl, code });
   }

@@ -92,13 +92,15 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     network.on('oversize', (peer, name, id, size) => name === 'task' && id !== null && this.#refuse(peer, id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue)));
     network.on('peer', (peer) => (peer.hello.roles & ROLE.client) !== 0 && peer.channel.send('load', this.load));
     // A client that vanishes while its tasks are here is noticed within 2 s, and they are stopped.
-    network.heedSilenceOf((peer) => this.#holdsTasksOf(peer.id));
+    network.heedSilenceOf((peer) => this.#clientsWithTasks().has(peer.id));
   }
 
-  #holdsTasksOf(peerId: string): boolean {
-    if ((this.#queues.get(peerId)?.length ?? 0) > 0) return true;
-    for (const running of this.#running.values()) if (running.peer.id === peerId) return true;
-    return false;
+  /** The clients whose tasks are here, running or queued, by session id. */
+  #clientsWithTasks(): Map<string, Peer> {
+    const clients = new Map<string, Peer>();
+    for (const running of this.#running.values()) clients.set(running.peer.id, running.peer);
+    for (const queue of this.#queues.values()) for (const task of queue) clients.set(task.peer.id, task.peer);
+    return clients;
   }
 
   /** Resolves when every slot process is up. */
@@ -327,10 +329,9 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
 
   #beat(): void {
     const load = this.load;
-    const busyPeers = new Set<Peer>([...this.#running.values()].map((r) => r.peer));
-    for (const queue of this.#queues.values()) for (const t of queue) busyPeers.add(t.peer);
-    for (const peer of busyPeers) peer.channel.send('load', load);
-    if (busyPeers.size === 0 && this.#heartbeat) {
+    const clients = this.#clientsWithTasks();
+    for (const peer of clients.values()) peer.channel.send('load', load);
+    if (clients.size === 0 && this.#heartbeat) {
       clearInterval(this.#heartbeat);
       this.#heartbeat = null;
     }
