@@ -31,6 +31,13 @@ test('jupyter_client drives the kernel: results, streams, errors, display, compl
   assert.deepEqual(r.stream.outputs.map((o) => [o.content.name, o.content.text]), [['stdout', 'out\n'], ['stderr', 'err\n']]);
   assert.equal(r.runtime_error.reply.ename, 'TypeError');
   assert.equal(r.runtime_error.outputs[0].content.evalue, 'bad thing');
+  // Frames name the cell and its line, with the line itself; the kernel's own frames are not shown.
+  const thrown = r.runtime_error.reply.traceback.join('\n');
+  assert.match(thrown, new RegExp(`^    at In \\[${r.runtime_error.reply.execution_count}\\], line 1\n.* 1 \\| .*throw new TypeError\\("bad thing"\\)$`, 'm'));
+  assert.doesNotMatch(thrown, /cell-\d+\.js|dist\//);
+  const trace = r.trace_call.reply.traceback.join('\n');
+  assert.match(trace, new RegExp(`at parse \\(In \\[${r.trace_define.reply.execution_count}\\], line 4\\)\n.* 4 \\| .*  return data\\.x\\.y;\n {25}\\^`));
+  assert.match(trace, new RegExp(`at In \\[${r.trace_call.reply.execution_count}\\], line 2\n.* 2 \\| .*parse\\("\\{\\}"\\) \\+ n`));
   assert.equal(r.type_error.reply.ename, 'TSError');
   assert.match(r.type_error.outputs[0].content.evalue, /1:7 - Type 'number' is not assignable to type 'string'/);
   assert.deepEqual(r.display.outputs.map((o) => o.type), ['display_data', 'update_display_data']);

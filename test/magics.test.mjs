@@ -187,14 +187,28 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.equal(r.result(), "'done'");
   });
 
-  test('a remote error shows the worker, name, message and remote stack', async () => {
-    const r = await kernel.run('%%p2p\nfunction deep() { throw new RangeError("too far"); }\ndeep()');
+  test('a remote error shows the worker, name, message and remote stack, in the lines of the cells', async () => {
+    const r = await kernel.run('%%p2p\nfunction deep(n: number): number {\n  if (n > 2) throw new RangeError("too far");\n  return deep(n + 1);\n}\ndeep(0)');
     assert.equal(r.reply.status, 'error');
     assert.equal(r.reply.ename, 'RangeError');
     assert.equal(r.reply.evalue, 'too far');
+    const cell = `In \\[${r.reply.execution_count}\\]`;
     const traceback = r.of('error')[0].traceback.join('\n');
-    assert.match(traceback, /at deep/);
+    // Lines of the cell as the notebook numbers them (the %%p2p line is line 1), each with its source.
+    assert.match(traceback, new RegExp(`at deep \\(${cell}, line 3\\)\n.* 3 \\| .*\\s+if \\(n > 2\\) throw new RangeError`));
+    assert.match(traceback, new RegExp(`at deep \\(${cell}, line 4\\)`));
+    assert.match(traceback, new RegExp(`at ${cell}, line 6\n`));
+    assert.doesNotMatch(traceback, /task-\w+\.js/);
     assert.match(traceback, /on worker (bob|carol)@/);
+
+    // A function of an earlier cell, run by p2p.run from another: each frame names its own cell.
+    const define = await kernel.run('// helpers\nfunction parseTile(text: string): number {\n  const tile: { size: { px: number } } = JSON.parse(text);\n  return tile.size.px;\n}');
+    const call = await kernel.run('const broken: string = "{}";\nawait p2p.run(() => parseTile(broken))');
+    assert.equal(call.reply.ename, 'TypeError');
+    const remote = call.of('error')[0].traceback.join('\n');
+    assert.match(remote, new RegExp(`at parseTile \\(In \\[${define.reply.execution_count}\\], line 4\\)\n.*return tile\\.size\\.px;`));
+    assert.match(remote, new RegExp(`In \\[${call.reply.execution_count}\\], line 2\n.*await p2p\\.run\\(\\(\\) => parseTile\\(broken\\)\\)`));
+    assert.doesNotMatch(remote, /task-\w+\.js/);
     assert.equal((await kernel.run('"kernel fine"')).result(), "'kernel fine'");
   });
 

@@ -12,6 +12,7 @@ import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { captureProcessOutput } from './capture.js';
+import { cellSources, type CellSource } from './cell-sources.js';
 import { encodePng } from './png.js';
 import { createDisplay, type Display, type DisplayTarget } from './display.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from './error-report.js';
@@ -158,7 +159,8 @@ export class TypeScriptEngine implements Executor {
       return { status: 'error', ...report };
     }
     this.ts.prevDecl = converted.declOutput ?? '';
-    const run = await this.runConverted(converted.output ?? '', converted.hasToplevelAwait === true, converted.lastExpressionVar, `cell-${request.executionCount}.js`);
+    const source = { label: `In [${request.executionCount}]`, source: request.code, firstLine: 1 };
+    const run = await this.runConverted(converted.output ?? '', converted.hasToplevelAwait === true, converted.lastExpressionVar, `cell-${request.executionCount}.js`, source);
     if (!run.ok) {
       const report = isInterrupt(run.error) ? interruptedReport() : thrownReport(run.error);
       sink.error(report);
@@ -170,9 +172,10 @@ export class TypeScriptEngine implements Executor {
 
   /**
    * Runs converted JavaScript and returns the value of `lastExpressionVar`. Awaits top-level await code,
-   * unless interrupt() comes first. Never throws: failures come back as `{ ok: false }`.
+   * unless interrupt() comes first. Never throws: failures come back as `{ ok: false }`. With `cell`, stack
+   * frames in `filename` are shown as lines of that cell (cell-sources.ts).
    */
-  async runConverted(js: string, hasTopLevelAwait: boolean, lastExpressionVar: string | undefined, filename: string): Promise<RunResult> {
+  async runConverted(js: string, hasTopLevelAwait: boolean, lastExpressionVar: string | undefined, filename: string, cell?: Omit<CellSource, 'generated'>): Promise<RunResult> {
     if (!js) return { ok: true, value: undefined };
     const interrupted = new Promise<never>((_, reject) => {
       this.#running = { reject };
@@ -181,7 +184,9 @@ export class TypeScriptEngine implements Executor {
     try {
       this.throwIfInterrupted();
       const body = js.replace(/^Object\.defineProperty\(exports, /gm, '__tsp2p__.defineExport(exports, ');
-      const wrapped = `(${hasTopLevelAwait ? 'async ' : ''}function (exports, require) { ${body}\n})(__tsp2p__.exports, __tsp2p__.require)`;
+      const opening = `(${hasTopLevelAwait ? 'async ' : ''}function (exports, require) { `;
+      const wrapped = `${opening}${body}\n})(__tsp2p__.exports, __tsp2p__.require)`;
+      if (cell) cellSources.add(filename, { ...cell, generated: wrapped, code: { start: opening.length, end: opening.length + body.length } });
       const ret: unknown = vm.runInThisContext(wrapped, { breakOnSigint: true, filename });
       if (hasTopLevelAwait) await Promise.race([ret, interrupted]);
       if (!lastExpressionVar) return { ok: true, value: undefined };

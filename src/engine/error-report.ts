@@ -1,18 +1,24 @@
 /** Turns what a cell throws, or what TypeScript finds wrong with it, into a Jupyter error (ename/evalue/traceback). */
+import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from 'tslab/dist/converter.js';
 import type { ErrorContent } from '../jupyter/messages.js';
+import { cellSources } from './cell-sources.js';
 import { inspectValue } from './mime.js';
 
 const RED = '\x1b[31m';
 const BOLD = '\x1b[1m';
 const RESET = '\x1b[0m';
 
-/** `line:col - message`, the offending source line and a marker under the span, for each diagnostic. */
-export function diagnosticsReport(source: string, diagnostics: readonly Diagnostic[]): ErrorContent {
+/**
+ * `line:col - message`, the offending source line and a marker under the span, for each diagnostic.
+ * `firstLine`: the cell's line `source` starts on (a %%p2p cell's body starts on line 2).
+ */
+export function diagnosticsReport(source: string, diagnostics: readonly Diagnostic[], firstLine = 1): ErrorContent {
   const lines = source.split('\n');
   const traceback: string[] = [];
+  const at = (d: Diagnostic) => `${d.start.line + firstLine}:${d.start.character + 1}`;
   for (const d of diagnostics) {
-    const where = `${d.start.line + 1}:${d.start.character + 1}`;
+    const where = at(d);
     traceback.push(`${RED}${BOLD}${where}${RESET} - ${d.messageText}`);
     const text = lines[d.start.line];
     if (text !== undefined) {
@@ -24,14 +30,17 @@ export function diagnosticsReport(source: string, diagnostics: readonly Diagnost
   const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : '';
   return {
     ename: 'TSError',
-    evalue: first ? `${first.start.line + 1}:${first.start.character + 1} - ${first.messageText}${more}` : 'TypeScript error',
+    evalue: first ? `${at(first)} - ${first.messageText}${more}` : 'TypeScript error',
     traceback,
   };
 }
 
-/** Stack frames from the engine itself or Node's internals say nothing about the cell: drop them. */
+/** This package's own compiled files (as a path and as a file URL): frames in them are the kernel's, not the cell's. */
+const OWN_FILES = [fileURLToPath(new URL('..', import.meta.url)), new URL('..', import.meta.url).href];
+
+/** Stack frames from the kernel itself or Node's internals say nothing about the cell: drop them. */
 function isUserFrame(line: string): boolean {
-  return !/\(node:|at node:|\/tsp2p\/dist\/|\/dist\/engine\/|runInThisContext|processTicksAndRejections/.test(line);
+  return !/\(node:|at node:|runInThisContext|processTicksAndRejections/.test(line) && !OWN_FILES.some((own) => line.includes(own));
 }
 
 /** An error may describe itself as a Jupyter error (a RemoteError shows the worker's stack, not ours). */
@@ -39,7 +48,11 @@ export const ERROR_REPORT = Symbol.for('tsp2p.errorReport');
 
 export function thrownReport(thrown: unknown): ErrorContent {
   const own = (thrown as { [ERROR_REPORT]?: () => ErrorContent } | null)?.[ERROR_REPORT];
-  if (typeof own === 'function') return own.call(thrown);
+  const origin = thrown !== null && typeof thrown === 'object' ? cellSources.origins.get(thrown) : undefined;
+  if (typeof own === 'function') {
+    const report = own.call(thrown);
+    return { ...report, traceback: cellSources.frames(report.traceback, origin) };
+  }
   if (!(thrown instanceof Error)) {
     const evalue = inspectValue(thrown);
     return { ename: 'Uncaught', evalue, traceback: [`${RED}${BOLD}Uncaught${RESET} ${evalue}`] };
@@ -47,7 +60,7 @@ export function thrownReport(thrown: unknown): ErrorContent {
   const ename = thrown.name || thrown.constructor?.name || 'Error';
   const evalue = thrown.message;
   const frames = (thrown.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
-  const kept = frames.filter(isUserFrame);
+  const kept = cellSources.frames(frames.filter(isUserFrame), origin);
   return { ename, evalue, traceback: [`${RED}${BOLD}${ename}${RESET}: ${evalue}`, ...kept] };
 }
 

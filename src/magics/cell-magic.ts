@@ -4,6 +4,7 @@
  * expression becomes Out[n]. With --all it runs on every worker and the outputs come grouped per worker.
  */
 import { Tsp2pError } from '../errors.js';
+import { cellSources } from '../engine/cell-sources.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from '../engine/error-report.js';
 import { inspectValue, toMimeBundle } from '../engine/mime.js';
@@ -11,7 +12,7 @@ import type { ExecuteOutcome, OutputSink } from '../jupyter/executor.js';
 import type { ErrorContent } from '../jupyter/messages.js';
 import type { OptionValue } from '../options.js';
 import type { TaskHandle, WorkerInfo } from '../p2p/task-handle.js';
-import { attachTask, showWaiting } from './p2p-api.js';
+import { attachTask, showWaiting, traceToCells } from './p2p-api.js';
 import { workerName } from './render.js';
 import type { P2PSession } from './session.js';
 import { shipCell } from './ship.js';
@@ -27,19 +28,29 @@ function store(engine: TypeScriptEngine, name: string, value: unknown): void {
   engine.ts.prevDecl += `\ndeclare let ${name}: any;\n`;
 }
 
-export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession, body: string, options: Record<string, OptionValue>, sink: OutputSink): Promise<ExecuteOutcome> {
+/** The cell as the notebook shows it: its label, and the line its body starts on (after the %%p2p line). */
+export interface CellPlace {
+  label: string;
+  firstLine: number;
+}
+
+export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession, body: string, options: Record<string, OptionValue>, sink: OutputSink, place: CellPlace): Promise<ExecuteOutcome> {
   const name = typeof options.name === 'string' ? options.name : undefined;
   const cluster = session.requireCluster();
   const converted = await engine.ts.convert(body);
-  if (converted.diagnostics.length > 0) return fail(sink, diagnosticsReport(body, converted.diagnostics));
-  const shipment = shipCell(converted.output ?? '', converted.lastExpressionVar, engine.variables);
+  if (converted.diagnostics.length > 0) return fail(sink, diagnosticsReport(body, converted.diagnostics, place.firstLine));
+  const js = converted.output ?? '';
+  // Never run here: kept only so that the workers' stack frames can name the cell's lines.
+  cellSources.add(`p2p-${place.label}`, { ...place, source: body, generated: js });
+  const shipment = shipCell(js, converted.lastExpressionVar, engine.variables);
   const timeoutMs = typeof options.timeout === 'number' ? options.timeout : undefined;
   const spec = (worker?: string) => ({ code: shipment.code, globals: shipment.globals, ...(timeoutMs ? { timeoutMs } : {}), ...(worker ? { worker } : {}) });
 
-  if (options.all) return runOnAll(engine, cluster.workers(), (w) => cluster.run(spec(w.id)), name, sink);
+  const traced = (handle: TaskHandle) => (traceToCells(handle, shipment), handle);
+  if (options.all) return runOnAll(engine, cluster.workers(), (w) => traced(cluster.run(spec(w.id))), name, sink);
 
   const handle = cluster.run(spec(typeof options.worker === 'string' ? options.worker : undefined));
-  attachTask(handle, engine, sink);
+  attachTask(handle, shipment, engine, sink);
   showWaiting(handle, cluster, sink);
   let value: unknown;
   try {

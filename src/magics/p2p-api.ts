@@ -5,14 +5,15 @@
  * stop button cancels them.
  */
 import { Tsp2pError } from '../errors.js';
+import { cellSources } from '../engine/cell-sources.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import { parseDuration } from '../options.js';
 import type { Cluster } from '../p2p/cluster.js';
-import type { TaskHandle, WorkerInfo } from '../p2p/task-handle.js';
+import { taskFilename, type TaskHandle, type WorkerInfo } from '../p2p/task-handle.js';
 import { progressBar, workerName } from './render.js';
 import type { P2PSession } from './session.js';
-import { shipFunction } from './ship.js';
+import { shipFunction, type Shipment } from './ship.js';
 
 export const P2P_DECLARATIONS = `
 declare global {
@@ -137,8 +138,20 @@ export function showWaiting(handle: TaskHandle, cluster: Cluster, sink: OutputSi
   timer.unref();
 }
 
-/** Streams a task's output and displays into `sink`, and cancels it when the cell is interrupted. */
-export function attachTask(handle: TaskHandle, engine: TypeScriptEngine, sink: OutputSink | null, onEmit?: (data: unknown) => void): void {
+/** The task's error, if it fails, names lines of the cells its code came from (cell-sources.ts). */
+export function traceToCells(handle: TaskHandle, shipment: Shipment): void {
+  const origin = { filename: taskFilename(handle.id), code: shipment.code, pieces: shipment.pieces };
+  handle.result.catch((err: unknown) => {
+    if (err !== null && typeof err === 'object') cellSources.traceTo(err, origin);
+  });
+}
+
+/**
+ * Streams a task's output and displays into `sink`, cancels it when the cell is interrupted, and has its
+ * error point into the cells its code came from.
+ */
+export function attachTask(handle: TaskHandle, shipment: Shipment, engine: TypeScriptEngine, sink: OutputSink | null, onEmit?: (data: unknown) => void): void {
+  traceToCells(handle, shipment);
   if (sink) {
     handle.on('stream', (name, text) => sink.stream(name, text));
     handle.on('display', (event) => ('clear' in event ? sink.clear(event.wait) : sink.display(event.data, event.metadata, { displayId: event.displayId, update: event.update })));
@@ -154,7 +167,7 @@ export function createP2PApi(session: P2PSession, engine: TypeScriptEngine) {
     const shipment = shipFunction(fn, args, engine.variables, options.globals ?? {});
     const ms = timeoutMs(options.timeout);
     const handle = cluster.run({ code: shipment.code, globals: shipment.globals, ...(ms ? { timeoutMs: ms } : {}), ...(options.worker ? { worker: options.worker } : {}) });
-    attachTask(handle, engine, engine.output, options.onEmit);
+    attachTask(handle, shipment, engine, engine.output, options.onEmit);
     if (engine.output && options.waitingLine !== false) showWaiting(handle, cluster, engine.output);
     const { onStart } = options;
     if (onStart) handle.on('status', (status) => status === 'running' && handle.worker && guarded(engine, () => onStart(handle.worker as WorkerInfo)));

@@ -46,10 +46,10 @@ export class P2PExecutor implements Executor {
     // terminateExecution drops the jobs queued behind it, which would leave this cell without a reply.
     if (directive.kind === 'none') return await this.engine.execute(request, sink);
     const magic = directive;
-    return await this.engine.inCell(() => this.#magic(magic, sink));
+    return await this.engine.inCell(() => this.#magic(magic, sink, `In [${request.executionCount}]`));
   }
 
-  async #magic(directive: Exclude<ReturnType<typeof parseCell>, { kind: 'none' }>, sink: OutputSink): Promise<ExecuteOutcome> {
+  async #magic(directive: Exclude<ReturnType<typeof parseCell>, { kind: 'none' }>, sink: OutputSink, label: string): Promise<ExecuteOutcome> {
     this.engine.useSink(sink);
     if (directive.kind === 'lines') return this.#lines(directive.lines, sink);
     if (directive.help) {
@@ -57,7 +57,7 @@ export class P2PExecutor implements Executor {
       return { status: 'ok', userExpressions: {} };
     }
     try {
-      return await runCellMagic(this.engine, this.session, directive.body, directive.options, sink);
+      return await runCellMagic(this.engine, this.session, directive.body, directive.options, sink, { label, firstLine: directive.bodyLine });
     } catch (err) {
       return failure(sink, this.#report(err));
     }

@@ -92,7 +92,8 @@ export type LineDirective =
 export type Directive =
   | { kind: 'none' }
   | { kind: 'lines'; lines: LineDirective[] }
-  | { kind: 'cell'; options: Record<string, OptionValue>; body: string; help?: string };
+  /** `bodyLine`: the cell's line (1-based) the body starts on, the one after `%%p2p`. */
+  | { kind: 'cell'; options: Record<string, OptionValue>; body: string; bodyLine: number; help?: string };
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const CELL_RE = /^[ \t]*%%p2p\b(.*)$/;
@@ -123,7 +124,8 @@ export function parseCell(code: string): Directive {
     if (parsed.positionals.length) throw Tsp2pError.USAGE(`%%p2p takes options only, not "${parsed.positionals[0]}"\n\n${helpText(CELL_MAGIC)}`);
     const name = parsed.options.name;
     if (typeof name === 'string' && !IDENTIFIER.test(name)) throw Tsp2pError.USAGE(`--name wants a variable name, not "${name}"\n\n${helpText(CELL_MAGIC)}`);
-    return parsed.help ? { kind: 'cell', options: {}, body, help: helpText(CELL_MAGIC) } : { kind: 'cell', options: parsed.options, body };
+    const bodyLine = first + 2;
+    return parsed.help ? { kind: 'cell', options: {}, body, bodyLine, help: helpText(CELL_MAGIC) } : { kind: 'cell', options: parsed.options, body, bodyLine };
   }
   if (!LINE_RE.test(lines[first] as string)) return { kind: 'none' };
   const directives: LineDirective[] = [];

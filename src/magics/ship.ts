@@ -10,6 +10,8 @@ import { exportsReads, freeIdentifiers, isStandaloneExpression } from './free-na
 export interface Shipment {
   /** A script whose completion value is a promise of the result. */
   code: string;
+  /** Where `code` holds text taken whole from cells (function sources, a cell's JavaScript): see cell-sources.ts. */
+  pieces: { start: number; length: number }[];
   globals: Record<string, unknown>;
 }
 
@@ -110,27 +112,38 @@ export function capture(names: readonly string[], variables: Record<string, unkn
   return { values, definitions: ordered };
 }
 
-/**
- * Defines the functions and classes a task uses. One that uses only the language's built-ins is handed to
- * the worker's __tsp2p_reuse__, which keeps it (by its source) for this client's later tasks, already
- * compiled and optimised.
- */
-function prelude(definitions: Captured['definitions']): string {
-  return definitions
-    .map(({ name, source, pure }) => `var ${name} = ${pure ? `__tsp2p_reuse__(() => (${source}))` : `(${source})`};\nexports.${name} = ${name};`)
-    .join('\n');
+/** Text put together from parts, remembering where the parts taken from cells went (for stack frames). */
+class CodeBuilder {
+  text = '';
+  readonly pieces: { start: number; length: number }[] = [];
+  add(text: string, fromCell = false): this {
+    if (fromCell) this.pieces.push({ start: this.text.length, length: text.length });
+    this.text += text;
+    return this;
+  }
 }
 
-/** A task's code: an async function (its value is the result) with the definitions it uses, then `body`. */
-function task(definitions: Captured['definitions'], body: string): string {
-  return `(async (exports, require) => {\n${prelude(definitions)}\n${body}\n})(exports, require)`;
+/**
+ * A task's code: an async function (its value is the result) with the definitions it uses, then the body.
+ * Each function or class that uses only the language's built-ins is handed to the worker's
+ * __tsp2p_reuse__, which keeps it (by its source) for this client's later tasks, already compiled and
+ * optimised.
+ */
+function task(definitions: Captured['definitions'], body: (code: CodeBuilder) => void): Pick<Shipment, 'code' | 'pieces'> {
+  const code = new CodeBuilder().add('(async (exports, require) => {\n');
+  for (const { name, source, pure } of definitions) {
+    code.add(`var ${name} = ${pure ? '__tsp2p_reuse__(() => (' : '('}`).add(source, true).add(`${pure ? '))' : ')'};\nexports.${name} = ${name};\n`);
+  }
+  body(code);
+  code.add('\n})(exports, require)');
+  return { code: code.text, pieces: code.pieces };
 }
 
 /** A %%p2p cell, converted by the kernel's TypeScript service, as a task. */
 export function shipCell(js: string, lastExpressionVar: string | undefined, variables: Record<string, unknown>): Shipment {
   const { values, definitions } = capture(exportsReads(js), variables);
   const result = lastExpressionVar ? `return exports[${JSON.stringify(lastExpressionVar)}];` : 'return undefined;';
-  return { code: task(definitions, `${js}\n${result}`), globals: values };
+  return { ...task(definitions, (code) => code.add(js, true).add(`\n${result}`)), globals: values };
 }
 
 /** A function for p2p.run / p2p.map, called on the worker with `args` (sent as values). */
@@ -142,5 +155,6 @@ export function shipFunction(fn: (...args: never[]) => unknown, args: unknown[],
   const { values, definitions } = capture(freeIdentifiers(source), variables);
   args.forEach((arg, i) => checkData(arg, `argument ${i + 1}`, `argument ${i + 1}`, new Set()));
   for (const [name, value] of Object.entries(extraGlobals)) checkData(value, name, name, new Set());
-  return { code: task(definitions, `return await (${source})(...__tsp2p_args__);`), globals: { ...values, ...extraGlobals, __tsp2p_args__: args } };
+  const code = task(definitions, (c) => c.add('return await (').add(source, true).add(')(...__tsp2p_args__);'));
+  return { ...code, globals: { ...values, ...extraGlobals, __tsp2p_args__: args } };
 }

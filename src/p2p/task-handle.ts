@@ -5,6 +5,11 @@
 import { EventEmitter } from 'node:events';
 import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
 
+/** The file name a task's code runs as on its worker: what its stack frames name. */
+export function taskFilename(id: string): string {
+  return `task-${id.slice(0, 8)}.js`;
+}
+
 export type TaskStatus = 'queued' | 'sent' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface WorkerInfo {

@@ -16,6 +16,7 @@ import { ROLE, type Frame, type FrameName } from './protocol.js';
 import { Slot } from './slot.js';
 import { SlotPool } from './slot-pool.js';
 import { SlotReaper } from './slot-reaper.js';
+import { taskFilename } from './task-handle.js';
 import type { ChildReport } from './task-messages.js';
 import { DEFAULT_MAX_VALUE_BYTES, wireSize } from './values.js';
 
@@ -192,7 +193,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   #assign(slot: Slot, task: Task): void {
     const { frame } = task;
     this.#running.set(task.key, { ...task, slot, timer: null });
-    slot.run({ type: 'run', id: task.key, client: task.peer.id, code: frame.code, filename: `task-${frame.id.slice(0, 8)}.js`, json: frame.json, buffers: frame.buffers }, ownerOf(task));
+    slot.run({ type: 'run', id: task.key, client: task.peer.id, code: frame.code, filename: taskFilename(frame.id), json: frame.json, buffers: frame.buffers }, ownerOf(task));
   }
 
   /** The task reached the head of its slot: it runs now, and its timeout counts from here. */

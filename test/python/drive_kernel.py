@@ -34,6 +34,9 @@ try:
     report["stream"] = run('console.log("out"); console.error("err")')
     report["runtime_error"] = run('throw new TypeError("bad thing")')
     report["type_error"] = run('const s: string = base;')
+    # A function that throws, called in its own cell and from a later one: frames name cells and lines.
+    report["trace_define"] = run('// parses\nfunction parse(text: string): number {\n  const data: { x: { y: number } } = JSON.parse(text);\n  return data.x.y;\n}')
+    report["trace_call"] = run('const n: number = 1;\nparse("{}") + n')
     report["display"] = run('display.html("<p>a</p>", { id: "d1" }); display.html("<p>b</p>", { id: "d1", update: true })')
     report["complete"] = shell("complete", "bas", 3)
     report["inspect"] = shell("inspect", "base", 2)
