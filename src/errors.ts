@@ -41,6 +41,21 @@ export class Tsp2pError extends Error {
     return new Tsp2pError('USAGE', message);
   }
 
+  // Notebooks run headless with parameters (tsp2p run -p)
+  static NO_PARAMETERS_CELL(file: string): Tsp2pError {
+    return new Tsp2pError(
+      'NO_PARAMETERS_CELL',
+      `${file} has no cell tagged "parameters", so -p has nowhere to go: tag the cell that declares the notebook's parameters (in Jupyter Notebook: View → Cell Toolbar → Tags)`,
+    );
+  }
+  static UNKNOWN_PARAMETER(name: string, file: string, declared: readonly string[]): Tsp2pError {
+    const known = declared.length ? `its parameters cell declares ${declared.join(', ')}` : 'its parameters cell declares no variable (const, let or var at the start of a line)';
+    return new Tsp2pError('UNKNOWN_PARAMETER', `${file} has no parameter "${name}": ${known}`);
+  }
+  static BAD_PARAMETERS_FILE(file: string, why: string): Tsp2pError {
+    return new Tsp2pError('BAD_PARAMETERS_FILE', `${file}: ${why} (a parameters file is a JSON object of NAME: value, e.g. {"nrow": 4, "region": 2})`);
+  }
+
   // Identities, friends and clusters
   static UNKNOWN_USER(name: string): Tsp2pError {
     return new Tsp2pError(

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { Tsp2pError } from './errors.js';
 
-export type OptionType = 'string' | 'number' | 'boolean' | 'duration' | 'size' | 'list';
+/** `pairs`: a repeatable option taking two words, `-p NAME VALUE` (as papermill's). */
+export type OptionType = 'string' | 'number' | 'boolean' | 'duration' | 'size' | 'list' | 'pairs';
 
 export interface OptionSpec {
   name: string;
@@ -36,7 +37,17 @@ export interface CommandSpec {
   epilog?: string[];
 }
 
-export type OptionValue = string | number | boolean | string[] | undefined;
+export type OptionValue = string | number | boolean | string[] | [string, string][] | undefined;
+
+/** A `list` option's words (none when absent). */
+export function listOf(value: OptionValue): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** A `pairs` option's pairs, in the order given (none when absent). */
+export function pairsOf(value: OptionValue): [string, string][] {
+  return Array.isArray(value) ? value.filter((v): v is [string, string] => Array.isArray(v)) : [];
+}
 
 export interface Parsed {
   options: Record<string, OptionValue>;
@@ -88,7 +99,10 @@ export function splitArgs(line: string): string[] {
 }
 
 export function usageLine(spec: CommandSpec): string {
-  const options = spec.options.map((o) => (o.type === 'boolean' ? `[--${o.name}]` : `[--${o.name} ${o.placeholder ?? o.name.toUpperCase()}]`));
+  const options = spec.options.map((o) => {
+    if (o.type === 'boolean') return `[--${o.name}]`;
+    return `[--${o.name} ${o.placeholder ?? o.name.toUpperCase()}]${o.type === 'pairs' ? '...' : ''}`;
+  });
   const positionals = (spec.positionals ?? []).map((p) => {
     const word = p.variadic ? `${p.name}...` : p.name;
     return p.optional ? `[${word}]` : word;
@@ -135,16 +149,42 @@ function convert(spec: OptionSpec, raw: string | boolean): OptionValue {
   }
 }
 
+/** Takes the `pairs` options (two words each) out of argv, which node:util parseArgs cannot read. */
+function takePairs(spec: CommandSpec, argv: readonly string[]): { rest: string[]; pairs: Record<string, [string, string][]> } {
+  const rest: string[] = [];
+  const pairs: Record<string, [string, string][]> = {};
+  const specs = spec.options.filter((o) => o.type === 'pairs');
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const o = specs.find((s) => arg === `--${s.name}` || (s.short && arg === `-${s.short}`));
+    if (!o) {
+      rest.push(arg);
+      continue;
+    }
+    const name = argv[i + 1];
+    const value = argv[i + 2];
+    if (name === undefined || value === undefined) throw Tsp2pError.USAGE(`${arg} wants two words, ${o.placeholder ?? 'NAME VALUE'}\nusage: ${usageLine(spec)}`);
+    (pairs[o.name] ??= []).push([name, value]);
+    i += 2;
+  }
+  return { rest, pairs };
+}
+
 /** Parses argv against the spec. `{ help: true }` is returned, not thrown, so callers print helpText. */
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed & { help: boolean } {
+  const { rest, pairs } = takePairs(spec, argv);
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: rest,
       allowPositionals: true,
       strict: true,
       options: Object.fromEntries([
-        ...spec.options.map((o) => [o.name, { type: o.type === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}) }] as const),
+        ...spec.options.filter((o) => o.type !== 'pairs').map((o) => [o.name, { type: o.type === 'boolean' ? 'boolean' : 'string', ...(o.short ? { short: o.short } : {}) }] as const),
         ['help', { type: 'boolean', short: 'h' }] as const,
       ]),
     });
@@ -154,8 +194,9 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return { help: true, options: {}, positionals: parsed.positionals };
-  const options: Record<string, OptionValue> = {};
+  const options: Record<string, OptionValue> = { ...pairs };
   for (const o of spec.options) {
+    if (o.type === 'pairs') continue;
     const raw = values[o.name] ?? (o.env ? process.env[o.env] : undefined);
     if (raw === undefined) continue;
     try {

@@ -27,7 +27,7 @@ async function freeTcpPort() {
   return port;
 }
 
-test('the Mandelbrot notebook runs in Jupyter Notebook in chromium: an image, no errors, tiles from two workers', { skip, timeout: 240_000 }, async (t) => {
+test('the Mandelbrot notebook runs in Jupyter Notebook in chromium: square tiles while drawing, an image, no errors, tiles from two workers', { skip, timeout: 240_000 }, async (t) => {
   const world = await World.create();
   t.after(() => world.stop());
   await world.startHost(['bob', 'carol', 'diana']);
@@ -55,7 +55,36 @@ test('the Mandelbrot notebook runs in Jupyter Notebook in chromium: an image, no
     await page.goto(`http://127.0.0.1:${port}/notebooks/mandelbrot.ipynb?token=${token}`);
     // The page is ready once its kernel (tsp2p, from the notebook's metadata) is connected and idle.
     await page.waitForFunction(() => globalThis.Jupyter?.notebook?.kernel?.is_connected?.() && globalThis.Jupyter.notebook.kernel.name === 'tsp2p', null, { timeout: 60_000 });
+    // Slowed down through the cell tagged "parameters": 16 tiles that take a while, so the drawing can be
+    // measured mid-run, with finished tiles beside placeholders.
+    await page.evaluate(() => {
+      const cell = globalThis.Jupyter.notebook.get_cells().find((c) => (c.metadata.tags ?? []).includes('parameters'));
+      cell.set_text(cell.get_text().replace(/nrow: number = \d+/, 'nrow: number = 4').replace(/resolution: number = \d+/, 'resolution: number = 150').replace(/maxIter: number = \d+/, 'maxIter: number = 20000'));
+    });
     await page.evaluate(() => globalThis.Jupyter.notebook.execute_all_cells());
+    const midRun = await page.waitForFunction(
+      () => {
+        const grid = [...document.querySelectorAll('.output_area div')].find((d) => d.style.display === 'grid');
+        const tiles = grid ? [...grid.children] : [];
+        const drawn = tiles.filter((t) => t.tagName === 'IMG' && t.complete).length;
+        if (drawn === 0 || drawn === tiles.length) return null;
+        const box = grid.getBoundingClientRect();
+        const boxes = tiles.map((t) => t.getBoundingClientRect());
+        return { drawn, tiles: tiles.length, width: box.width, height: box.height, heights: boxes.map((b) => b.height), tops: boxes.map((b) => b.top - box.top) };
+      },
+      null,
+      { timeout: 150_000, polling: 50 },
+    );
+    const drawing = await midRun.jsonValue();
+    assert.equal(drawing.tiles, 16);
+    // Every row one height, finished or not: the grid stays square, with no white bands.
+    const side = drawing.width / 4;
+    drawing.heights.forEach((height, i) => {
+      const where = `tile ${i + 1}: top ${drawing.tops[i]}, height ${height} in a grid ${drawing.width} wide (${drawing.drawn} of 16 drawn)`;
+      assert.ok(Math.abs(height - side) < 0.6, where);
+      assert.ok(Math.abs(drawing.tops[i] - Math.floor(i / 4) * side) < 0.6, where);
+    });
+    assert.ok(Math.abs(drawing.height - drawing.width) < 1, `the grid is ${drawing.width}x${drawing.height}`);
     await page.waitForFunction(
       () => {
         const cells = globalThis.Jupyter.notebook.get_cells().filter((c) => c.cell_type === 'code');
@@ -71,10 +100,13 @@ test('the Mandelbrot notebook runs in Jupyter Notebook in chromium: an image, no
       text: [...document.querySelectorAll('.output_area')].map((e) => e.textContent).join('\n'),
     }));
     assert.deepEqual(report.errors, [], 'no cell shows an error');
-    assert.ok(report.images.some((i) => i.width === 1200 && i.height === 1200 && i.src === 'data:image/png;base64,'), `the 1200x1200 image is shown: ${JSON.stringify(report.images)}`);
+    assert.ok(report.images.some((i) => i.width === 600 && i.height === 600 && i.src === 'data:image/png;base64,'), `the 600x600 image is shown: ${JSON.stringify(report.images)}`);
     const workers = new Set([...report.text.matchAll(/(bob|carol)@[\w.-]+#\w+/g)].map((m) => m[1]));
     assert.deepEqual([...workers].sort(), ['bob', 'carol'], `tiles came from both workers:\n${report.text}`);
-    assert.match(report.text, /1200x1200 pixels, 9 tiles/);
+    assert.match(report.text, /600x600 pixels, 16 tiles/);
+    // The notebook's last cell shows the table and nothing after it (no stray Out[n]).
+    const last = await page.evaluate(() => globalThis.Jupyter.notebook.get_cells().filter((c) => c.cell_type === 'code').at(-1).output_area.outputs.map((o) => o.output_type));
+    assert.deepEqual(last, ['display_data']);
   } finally {
     await page.screenshot({ path: path.join(artifacts, 'mandelbrot-browser.png'), fullPage: true }).catch(() => {});
     await page.evaluate(() => globalThis.Jupyter?.notebook?.kernel?.kill?.()).catch(() => {});

@@ -26,25 +26,28 @@ const descendants = (root) => {
   return [...found];
 };
 
-test('tsp2p demo draws a 1200x1200 Mandelbrot set with tiles from both workers and cleans up', { skip: skipUnlessNetns, timeout: 120_000 }, async (t) => {
+test('tsp2p demo --nrow 4 --resolution 150 draws a 600x600 Mandelbrot set with tiles from both workers and cleans up', { skip: skipUnlessNetns, timeout: 120_000 }, async (t) => {
   const out = mkdtempSync(path.join(tmpdir(), 'tsp2p-demo-test-'));
   t.after(() => rmSync(out, { recursive: true, force: true }));
-  const demo = new Proc(spawn(process.execPath, [CLI, 'demo', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] }), 'demo');
+  const demo = new Proc(spawn(process.execPath, [CLI, 'demo', '--out', out, '--nrow', '4', '--resolution', '150', '--region', '2'], { stdio: ['ignore', 'pipe', 'pipe'] }), 'demo');
   await demo.waitFor('diana runs notebooks/mandelbrot.ipynb', { timeoutMs: 30_000 });
   const children = descendants(demo.pid);
   assert.ok(children.length >= 3, `the demo runs a host and workers (children: ${children})`);
   const code = await demo.exited;
   assert.equal(code, 0, demo.output);
-  assert.match(demo.stdout, /done: 1200x1200 pixels, 9 tiles in/);
+  // The drawing options reach the notebook as its parameters (tsp2p run -p).
+  assert.match(demo.stdout, /done: 600x600 pixels, 16 tiles in/);
   assert.match(demo.stdout, /bob@\S+\s+\d+ tiles/);
   assert.match(demo.stdout, /carol@\S+\s+\d+ tiles/);
   const png = readFileSync(path.join(out, 'mandelbrot.png'));
   assert.equal(png.toString('latin1', 1, 4), 'PNG');
-  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1200, 1200]);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [600, 600]);
   const notebook = JSON.parse(readFileSync(path.join(out, 'mandelbrot.ipynb'), 'utf8'));
   const outputs = notebook.cells.flatMap((c) => c.outputs ?? []);
   assert.ok(outputs.some((o) => o.data?.['image/png']), 'the notebook keeps the image');
   assert.ok(!outputs.some((o) => o.output_type === 'error'), 'no cell failed');
+  const injected = notebook.cells.find((c) => c.metadata.tags?.includes('injected-parameters'));
+  assert.match([injected.source].flat().join(''), /const region: keyof typeof presets = 2;\nconst nrow: number = 4;\nconst resolution: number = 150;/);
   const alive = children.filter((pid) => {
     try {
       process.kill(pid, 0);

@@ -65,3 +65,13 @@ test('an option can come from the environment', () => {
   const r = parseCommand({ ...spec, options: [{ name: 'slots', type: 'number', description: 's', env: 'TSP2P_TEST_SLOTS' }] }, []);
   assert.equal(r.options.slots, 3);
 });
+
+test('a pairs option takes two words each time (-p NAME VALUE), repeatable, beside other options', () => {
+  const run = { name: 'tsp2p run', summary: 'Run.', positionals: [{ name: 'NOTEBOOK', description: 'nb' }], options: [{ name: 'parameter', short: 'p', type: 'pairs', placeholder: 'NAME VALUE', description: 'a parameter' }, { name: 'output', short: 'o', type: 'string', description: 'out' }] };
+  const parsed = parseCommand(run, ['nb.ipynb', '-p', 'region', '2', '--parameter', 'label', 'two words', '-o', 'out.ipynb', '-p', 'flag', '--x']);
+  assert.deepEqual(parsed.options.parameter, [['region', '2'], ['label', 'two words'], ['flag', '--x']]);
+  assert.equal(parsed.options.output, 'out.ipynb');
+  assert.deepEqual(parsed.positionals, ['nb.ipynb']);
+  assert.throws(() => parseCommand(run, ['nb.ipynb', '-p', 'region']), (err) => err.code === 'USAGE' && /-p wants two words, NAME VALUE/.test(err.message));
+  assert.match(helpText(run), /-p, --parameter NAME VALUE/);
+});

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { CLI, startTsp2p, stopProcess } from '../background.js';
 import { Tsp2pError } from '../errors.js';
 import { packageRoot } from '../version.js';
+import type { OptionValue } from '../options.js';
 import type { Command } from './command.js';
 import { say, str } from './common.js';
 
@@ -74,7 +75,21 @@ class Processes {
   }
 }
 
-async function demo(outDir: string, workers: number, slots: number): Promise<number> {
+/** The notebook's parameters the demo takes, as `tsp2p run -p` pairs (see notebooks/mandelbrot.ipynb). */
+const NOTEBOOK_PARAMETERS = [
+  { option: 'region', parameter: 'region', type: 'number' as const, placeholder: 'N', description: "the notebook's region preset: 1 the whole set (default), 2 and 3 the seahorse valley" },
+  { option: 'nrow', parameter: 'nrow', type: 'number' as const, placeholder: 'N', description: 'tiles per side, one task each (default 3)' },
+  { option: 'resolution', parameter: 'resolution', type: 'number' as const, placeholder: 'PX', description: 'pixels per tile side (default 400)' },
+  { option: 'max-iter', parameter: 'maxIter', type: 'number' as const, placeholder: 'N', description: 'iterations before a point counts as inside the set (default 512)' },
+  { option: 'tint', parameter: 'tint', type: 'boolean' as const, description: 'tint each tile with the colour of the worker that drew it' },
+];
+
+/** `-p NAME VALUE` for each notebook parameter given. */
+function parameterArgs(options: Record<string, OptionValue>): string[] {
+  return NOTEBOOK_PARAMETERS.flatMap(({ option, parameter }) => (options[option] === undefined ? [] : ['-p', parameter, String(options[option])]));
+}
+
+async function demo(outDir: string, workers: number, slots: number, parameters: string[]): Promise<number> {
   const started = Date.now();
   const step = (text: string) => say(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${text}`);
   const root = mkdtempSync(path.join(tmpdir(), 'tsp2p-demo-'));
@@ -116,7 +131,7 @@ async function demo(outDir: string, workers: number, slots: number): Promise<num
     const notebook = path.join(outDir, 'mandelbrot.ipynb');
     copyFileSync(NOTEBOOK, notebook);
     step('diana runs notebooks/mandelbrot.ipynb headless through the tsp2p kernel');
-    const run = await processes.run(['run', notebook, '--timeout', '5m'], env('diana'), outDir);
+    const run = await processes.run(['run', notebook, '--timeout', '5m', ...parameters], env('diana'), outDir);
     if (run.code !== 0) throw new Tsp2pError('DEMO_FAILED', `the notebook failed:\n${run.stdout.trim()}`);
     const texts = outputTexts(notebook);
     const summary = texts.find((t) => /pixels, \d+ tiles/.test(t))?.replace(/^'|'$/g, '');
@@ -144,10 +159,12 @@ export const demoCommand: Command = {
       { name: 'workers', type: 'number', placeholder: 'N', description: 'worker processes, alternately bob\'s and carol\'s (default 2)' },
       { name: 'slots', type: 'number', placeholder: 'N', description: 'slots per worker (default 1)' },
       { name: 'no-netns', type: 'boolean', description: 'do not move into a private network namespace (everything still stays on 127.0.0.1)' },
+      ...NOTEBOOK_PARAMETERS.map(({ option, type, placeholder, description }) => ({ name: option, type, ...(placeholder ? { placeholder } : {}), description })),
     ],
     epilog: [
       'Everything it starts (a local DHT, a host, workers, a kernel) ends when it does, also on Ctrl-C; the',
-      'users live in a temporary directory that is removed afterwards.',
+      'users live in a temporary directory that is removed afterwards. The drawing options are the notebook\'s',
+      'parameters (tsp2p run -p), e.g. tsp2p demo --region 2 --nrow 4 --resolution 200.',
     ],
   },
   async run({ options }) {
@@ -158,10 +175,11 @@ export const demoCommand: Command = {
     if (!Number.isInteger(slots) || slots < 1) throw Tsp2pError.USAGE(`--slots wants a whole number ≥ 1, not ${slots}`);
     const { inNamespace, runInNamespaceAsync } = await import('../netns.js');
     if (!inNamespace() && options['no-netns'] !== true) {
-      const inside = runInNamespaceAsync([process.execPath, CLI, 'demo', '--out', outDir, '--workers', String(workers), '--slots', String(slots)]);
+      const drawing = NOTEBOOK_PARAMETERS.flatMap(({ option, type }) => (options[option] === undefined ? [] : type === 'boolean' ? [`--${option}`] : [`--${option}`, String(options[option])]));
+      const inside = runInNamespaceAsync([process.execPath, CLI, 'demo', '--out', outDir, '--workers', String(workers), '--slots', String(slots), ...drawing]);
       if (inside) return inside;
       say('(no private network namespace can be made here: running on 127.0.0.1 without one)');
     }
-    return demo(outDir, workers, slots);
+    return demo(outDir, workers, slots, parameterArgs(options));
   },
 };

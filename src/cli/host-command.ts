@@ -1,5 +1,6 @@
 /** `tsp2p host`: say who may use one of your clusters, and serve that list while running. */
 import { Tsp2pError } from '../errors.js';
+import { listOf } from '../options.js';
 import type { Command } from './command.js';
 import { bootstrapOption, say, str, untilSignal } from './common.js';
 
@@ -33,7 +34,7 @@ export const hostCommand: Command = {
     const [owner, name] = cluster.split('/');
     if (!owner || !name) throw Tsp2pError.BAD_CLUSTER_NAME(cluster);
     if (owner !== me.name) throw Tsp2pError.USAGE(`you can only host your own clusters: ${me.name}/${name}, not ${cluster} (your name is ${me.name}; change it with \`tsp2p id --name\`)`);
-    const users = Array.isArray(options.users) ? options.users : [];
+    const users = listOf(options.users);
     const plan = planHosting(me, name, users, typeof options.duration === 'number' ? options.duration : undefined);
     const members = plan.hosted.members.map((m) => m.name);
     say(`hosting ${cluster}: members ${[me.name, ...members].join(', ')} (roster version ${plan.roster.seq}, valid until ${new Date(plan.roster.expires).toISOString()})`);

@@ -1,8 +1,30 @@
 /** `tsp2p run NOTEBOOK`: executes a notebook headless through the tsp2p kernel. */
 import path from 'node:path';
 import { Tsp2pError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { pairsOf } from '../options.js';
 import type { Command } from './command.js';
+import { say, str } from './common.js';
+import { parameterValue } from '../notebook/parameters.js';
 import { ProgressBar } from './progress.js';
+
+/** The parameters file's values, then each `-p NAME VALUE` over them. */
+function readParameters(file: string | undefined, pairs: [string, string][]): Record<string, unknown> {
+  // No prototype: a name like __proto__ is a name like any other here.
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw Tsp2pError.BAD_PARAMETERS_FILE(file, err instanceof Error ? err.message : String(err));
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw Tsp2pError.BAD_PARAMETERS_FILE(file, 'it is not a JSON object');
+    for (const [name, value] of Object.entries(parsed)) values[name] = value;
+  }
+  for (const [name, text] of pairs) values[name] = parameterValue(text);
+  return values;
+}
 
 export const runCommand: Command = {
   spec: {
@@ -14,8 +36,16 @@ export const runCommand: Command = {
       { name: 'timeout', type: 'duration', placeholder: 'S', description: 'per-cell time limit, e.g. 120 or 2m (default 10m)' },
       { name: 'kernel', type: 'string', placeholder: 'NAME', description: "kernelspec to use (default: the notebook's, else tsp2p)" },
       { name: 'allow-errors', type: 'boolean', description: 'keep going after a failing cell (the exit code is still 1)' },
+      { name: 'parameter', short: 'p', type: 'pairs', placeholder: 'NAME VALUE', description: 'set a parameter: VALUE is JSON when it parses (4, true, [1,2]), else text' },
+      { name: 'parameters-file', short: 'f', type: 'string', placeholder: 'FILE.json', description: 'parameters from a JSON object ({"nrow": 4}); -p wins over it' },
     ],
-    epilog: ['Exits 0 when every cell succeeded, 1 when one failed (its error is printed).'],
+    epilog: [
+      'Parameters go in a new cell (tagged injected-parameters) after the cell tagged "parameters", declared',
+      'again as that cell declares them, so their types are checked. Example:',
+      '  tsp2p run notebooks/mandelbrot.ipynb -o big.ipynb -p region 2 -p nrow 4 -p resolution 200',
+      '',
+      'Exits 0 when every cell succeeded, 1 when one failed (its error is printed).',
+    ],
   },
   async run({ options, positionals }) {
     const { kernelJson, KERNEL_NAME } = await import('../jupyter/kernelspec.js');
@@ -26,8 +56,12 @@ export const runCommand: Command = {
     const kernel = typeof options.kernel === 'string' ? options.kernel : undefined;
     // The tsp2p kernel runs from this very install, whether or not it was registered with Jupyter.
     const spec = kernel === undefined || kernel === KERNEL_NAME ? { argv: kernelJson().argv } : kernel;
+    const parameters = readParameters(str(options['parameters-file']), pairsOf(options.parameter));
+    const names = Object.keys(parameters);
+    if (names.length) say(`parameters: ${names.map((n) => `${n} = ${JSON.stringify(parameters[n])}`).join(', ')}`);
     let bar: ProgressBar | null = null;
     const result = await runNotebook(file, {
+      parameters,
       kernel: spec,
       ...(typeof options.timeout === 'number' ? { timeoutMs: options.timeout } : {}),
       allowErrors: options['allow-errors'] === true,

@@ -3,7 +3,7 @@
  * with the same flags), and the policy they make (see p2p/sandbox.ts).
  */
 import { Tsp2pError } from '../errors.js';
-import type { OptionSpec, OptionValue } from '../options.js';
+import { listOf, type OptionSpec, type OptionValue } from '../options.js';
 import type { SandboxPolicy } from '../p2p/sandbox.js';
 
 export const sandboxOptions: OptionSpec[] = [
@@ -13,7 +13,6 @@ export const sandboxOptions: OptionSpec[] = [
   { name: 'env', type: 'list', placeholder: 'NAME,...', description: "with --sandbox: this worker's environment variables tasks get (the others stay out)" },
 ];
 
-const list = (value: OptionValue): string[] => (Array.isArray(value) ? value : []);
 
 /** The policy the options ask for; null without --sandbox (where the other three would mean nothing). */
 export function sandboxPolicy(options: Record<string, OptionValue>): SandboxPolicy | null {
@@ -22,7 +21,7 @@ export function sandboxPolicy(options: Record<string, OptionValue>): SandboxPoli
     if (stray) throw Tsp2pError.USAGE(`--${stray} sets what sandboxed tasks may do: add --sandbox (without it, tasks may do anything you may)`);
     return null;
   }
-  return { allowNet: options['allow-net'] === true, read: list(options['allow-read']), env: list(options.env) };
+  return { allowNet: options['allow-net'] === true, read: listOf(options['allow-read']), env: listOf(options.env) };
 }
 
 /** The same options as command-line arguments, for a `tsp2p worker` started from a notebook. */

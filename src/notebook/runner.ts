@@ -7,6 +7,7 @@ import path from 'node:path';
 import { launchKernel, type LaunchOptions } from '../jupyter/launcher.js';
 import type { Message } from '../jupyter/messages.js';
 import { OutputCollector, readNotebook, sourceOf, writeNotebook, type Cell, type Notebook } from './nbformat.js';
+import { injectParameters } from './parameters.js';
 
 export interface RunEvents {
   cellStarted?(index: number, total: number, cell: Cell): void;
@@ -21,6 +22,8 @@ export interface RunOptions {
   timeoutMs?: number;
   allowErrors?: boolean;
   events?: RunEvents;
+  /** Values for the notebook's parameters, injected after its `parameters` cell (parameters.ts). */
+  parameters?: Record<string, unknown>;
 }
 
 export interface RunResult {
@@ -32,7 +35,8 @@ export interface RunResult {
 }
 
 export async function runNotebook(file: string, options: RunOptions = {}): Promise<RunResult> {
-  const notebook = readNotebook(file);
+  const read = readNotebook(file);
+  const notebook = options.parameters && Object.keys(options.parameters).length ? injectParameters(read, options.parameters, file) : read;
   const started = performance.now();
   const kernel = await launchKernel({
     kernel: options.kernel ?? (notebook.metadata.kernelspec as { name?: string } | undefined)?.name ?? 'tsp2p',
