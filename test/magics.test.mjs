@@ -307,6 +307,24 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     await kernel.run('%p2p join alice/friends');
   });
 
+  test('%p2p status counts tasks done, failed (errors, timeouts) and cancelled, per worker', async () => {
+    const bobCounts = async () => {
+      const text = (await kernel.run('%p2p status')).of('display_data')[0].data['text/plain'];
+      const [header, ...rows] = text.split('\n').slice(1).map((l) => l.trim().split(/\s{2,}/));
+      const row = rows.find((r) => r[0] === 'bob');
+      return Object.fromEntries(['done', 'failed', 'cancelled'].map((c) => [c, Number(row[header.indexOf(c)])]));
+    };
+    const before = await bobCounts();
+    assert.equal((await kernel.run('%%p2p --worker bob --timeout 300ms\nwhile (true) {}')).reply.status, 'error');
+    assert.equal((await kernel.run('%%p2p --worker bob\nthrow new Error("no")')).reply.status, 'error');
+    const cancel = await kernel.run('const hang = p2p.run(() => new Promise(() => {}), { worker: "bob", onStart: () => hang.cancel() });\nawait hang.then(() => "finished", () => hang.status)');
+    assert.equal(cancel.result(), "'cancelled'");
+    assert.equal((await kernel.run('%%p2p --worker bob\n6 * 7')).result(), '42');
+    const expected = { done: before.done + 1, failed: before.failed + 2, cancelled: before.cancelled + 1 };
+    let counts;
+    await waitFor(async () => JSON.stringify((counts = await bobCounts())) === JSON.stringify(expected), { what: `bob's counts ${JSON.stringify(expected)} (last seen ${JSON.stringify(counts)})`, timeoutMs: 10_000 });
+  });
+
   test('%p2p leave, then p2p use says how to join again', async () => {
     assert.match((await kernel.run('%p2p leave')).text(), /left alice\/friends/);
     assert.match((await kernel.run('%%p2p\n1')).reply.evalue, /%p2p join/);

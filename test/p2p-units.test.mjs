@@ -281,12 +281,12 @@ describe("a worker's activity lines", () => {
     const lines = [];
     const log = new ActivityLog((l) => lines.push(l), { linesPerSecond: 2, summaryEveryMs: 50 });
     log.finished('aaaa1111', 'bob', 'ok');
-    log.finished('bbbb2222', 'carol', 'error');
-    for (let i = 0; i < 1500; i++) log.finished(`t${i}`, i % 3 ? 'bob' : 'carol', i % 500 ? 'ok' : 'error');
-    assert.deepEqual(lines, ['task aaaa1111 from bob: ok', 'task bbbb2222 from carol: error']);
+    log.finished('bbbb2222', 'carol', 'failed');
+    for (let i = 0; i < 1500; i++) log.finished(`t${i}`, i % 3 ? 'bob' : 'carol', i % 500 ? 'ok' : i ? 'cancelled' : 'failed');
+    assert.deepEqual(lines, ['task aaaa1111 from bob: ok', 'task bbbb2222 from carol: failed']);
     const deadline = Date.now() + 5_000;
     while (lines.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(lines[2], '1,500 more task(s) finished in the last 1 s: carol 499 ok, 1 failed; bob 998 ok, 2 failed');
+    assert.equal(lines[2], '1,500 more tasks finished in the last 1 s: carol 499 ok, 1 failed; bob 998 ok, 2 cancelled');
     log.flush();
     assert.equal(lines.length, 3, 'nothing more to say');
   });

@@ -3,7 +3,10 @@
  * every few seconds while they come fast. A map of tiny tasks finishes thousands a second: a line each
  * floods the terminal and costs the worker a synchronous write per task.
  */
-type Outcome = 'ok' | 'error';
+import type { TaskOutcome as Outcome } from '../p2p/worker.js';
+
+/** How each outcome reads in a summary ("3 ok, 1 cancelled"). */
+const OUTCOMES: readonly Outcome[] = ['ok', 'failed', 'cancelled', 'lost'];
 
 export interface ActivityLogOptions {
   /** Lines a second, one per task, before tasks are counted instead. */
@@ -39,7 +42,7 @@ export class ActivityLog {
       return;
     }
     if (this.#counted.size === 0) this.#since = now;
-    const counts = this.#counted.get(user) ?? { ok: 0, error: 0 };
+    const counts = this.#counted.get(user) ?? { ok: 0, failed: 0, cancelled: 0, lost: 0 };
     counts[outcome] += 1;
     this.#counted.set(user, counts);
     // The worker runs until stopped: this timer must not be what keeps it alive, nor delay its exit.
@@ -53,12 +56,13 @@ export class ActivityLog {
     if (this.#counted.size === 0) return;
     let total = 0;
     const parts: string[] = [];
-    for (const [user, { ok, error }] of this.#counted) {
-      total += ok + error;
-      parts.push(`${user} ${[ok ? `${grouped(ok)} ok` : '', error ? `${grouped(error)} failed` : ''].filter(Boolean).join(', ')}`);
+    for (const [user, counts] of this.#counted) {
+      const said = OUTCOMES.filter((o) => counts[o] > 0).map((o) => `${grouped(counts[o])} ${o}`);
+      total += OUTCOMES.reduce((n, o) => n + counts[o], 0);
+      parts.push(`${user} ${said.join(', ')}`);
     }
     const seconds = Math.max(1, Math.round((performance.now() - this.#since) / 1_000));
     this.#counted.clear();
-    this.say(`${grouped(total)} more task(s) finished in the last ${seconds} s: ${parts.join('; ')}`);
+    this.say(`${grouped(total)} more ${total === 1 ? 'task' : 'tasks'} finished in the last ${seconds} s: ${parts.join('; ')}`);
   }
 }

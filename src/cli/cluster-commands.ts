@@ -122,7 +122,7 @@ export const workerCommand: Command = {
 export const statusCommand: Command = {
   spec: {
     name: 'tsp2p status',
-    summary: "List a cluster's workers: user, host, slots, busy, done.",
+    summary: "List a cluster's workers: user, host, slots, busy, tasks done, failed and cancelled, path.",
     options: [clusterOption, { ...waitOption, description: 'how long to wait for the host and a first worker (default 15s)' }, { name: 'json', type: 'boolean', description: 'print JSON' }, bootstrapOption],
     epilog: ['Once a worker answers it listens a moment longer for others (workers are found one by one).'],
   },
@@ -140,8 +140,9 @@ export const statusCommand: Command = {
       if (options.json) say(JSON.stringify({ cluster: cluster.label, workers, ...(found ? {} : { found: cluster.diagnosis() }) }));
       else {
         say(`${cluster.label}: ${workers.length} worker${workers.length === 1 ? '' : 's'}, ${workers.reduce((n, w) => n + w.slots, 0)} slots`);
-        if (workers.length) say(`${'user'.padEnd(12)} ${'host'.padEnd(20)} ${'slots'.padStart(5)} ${'busy'.padStart(5)} ${'done'.padStart(7)}  path`);
-        for (const w of workers) say(`${w.user.padEnd(12)} ${w.host.padEnd(20)} ${String(w.slots).padStart(5)} ${String(w.running).padStart(5)} ${String(w.done).padStart(7)}  ${w.path}`);
+        const counts = (w: { done: number; failed: number; cancelled: number }) => [w.done, w.failed, w.cancelled].map((n) => String(n).padStart(9)).join(' ');
+        if (workers.length) say(`${'user'.padEnd(12)} ${'host'.padEnd(20)} ${'slots'.padStart(5)} ${'busy'.padStart(5)} ${['done', 'failed', 'cancelled'].map((h) => h.padStart(9)).join(' ')}  path`);
+        for (const w of workers) say(`${w.user.padEnd(12)} ${w.host.padEnd(20)} ${String(w.slots).padStart(5)} ${String(w.running).padStart(5)} ${counts(w)}  ${w.path}`);
         if (!found) say(`no worker within ${Math.round(waitMs / 1000)} s: ${cluster.diagnosis()}`);
       }
       return found ? 0 : 1;

@@ -17,7 +17,7 @@ import { shipFunction, type Shipment } from './ship.js';
 
 export const P2P_DECLARATIONS = `
 declare global {
-  interface TsP2PWorker { readonly id: string; readonly user: string; readonly host: string; readonly slots: number; readonly running: number; readonly queued: number; readonly done: number }
+  interface TsP2PWorker { readonly id: string; readonly user: string; readonly host: string; readonly slots: number; readonly running: number; readonly queued: number; readonly done: number; readonly failed: number; readonly cancelled: number }
   interface TsP2PRunOptions {
     /** Extra values to send along (kernel variables the function uses are found automatically). */
     globals?: Record<string, unknown>;

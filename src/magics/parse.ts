@@ -20,7 +20,7 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
     options: [{ name: 'invite', type: 'string', placeholder: 'CODE', description: 'a one-time invite code from the host' }, { name: 'wait', type: 'duration', placeholder: 'D', description: 'how long to look for workers before reporting (default 3s; the search goes on after). With no roster here yet, the host is awaited until it answers or the stop button is pressed' }, bootstrap],
   },
   leave: { name: '%p2p leave', summary: 'Leave the cluster you joined.', options: [] },
-  status: { name: '%p2p status', summary: "Show the cluster's workers: user, host, slots, busy, tasks done, path (direct or relayed).", options: [] },
+  status: { name: '%p2p status', summary: "Show the cluster's workers: user, host, slots, busy, tasks done, failed and cancelled, path (direct or relayed).", options: [] },
   doctor: {
     name: '%p2p doctor',
     summary: "Check this notebook's connection to the joined cluster: NAT kind, host, relay, each worker direct or relayed with a round trip, and why others are not reached.",

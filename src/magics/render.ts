@@ -14,8 +14,8 @@ export function workerName(w: WorkerInfo): string {
 export function workersTable(cluster: string, workers: readonly WorkerInfo[]): MimeBundle {
   const slots = workers.reduce((n, w) => n + w.slots, 0);
   const title = `${cluster}: ${counted(workers.length, 'worker')}, ${counted(slots, 'slot')}`;
-  const columns = ['user', 'host', 'slots', 'busy', 'tasks done', 'path', 'id'] as const;
-  const rows = workers.map((w) => [w.user, w.host, String(w.slots), String(w.running), String(w.done), w.path, w.id.slice(0, 8)]);
+  const columns = ['user', 'host', 'slots', 'busy', 'done', 'failed', 'cancelled', 'path', 'id'] as const;
+  const rows = workers.map((w) => [w.user, w.host, String(w.slots), String(w.running), String(w.done), String(w.failed), String(w.cancelled), w.path, w.id.slice(0, 8)]);
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] as string).length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
   const text = [title, ...(rows.length ? [line(columns), ...rows.map(line)] : ['no workers yet: start one with `tsp2p worker` or `%p2p worker`'])].join('\n');

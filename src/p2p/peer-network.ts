@@ -435,9 +435,9 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     }
   }
 
-  /** Sends a frame to every connected peer that has one of `roles` (e.g. a worker's load to its clients). */
-  broadcast<N extends FrameName>(name: N, frame: Frame<N>, roles: number): void {
-    for (const peer of this.#peers.values()) if ((peer.hello.roles & roles) !== 0) peer.channel.send<N>(name, frame);
+  /** The connected peers that have one of `roles` (e.g. a worker's clients, for its load). */
+  peersWith(roles: number): Peer[] {
+    return [...this.#peers.values()].filter((peer) => (peer.hello.roles & roles) !== 0);
   }
 
   async stop(): Promise<void> {

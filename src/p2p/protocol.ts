@@ -48,6 +48,7 @@ const FIELDS = {
   result: { id: c.string, ...valueFields, ms: c.uint },
   error: { id: c.string, json: c.string },
   cancel: { id: c.string },
+  /** `done`: tasks finished, whatever their outcome (the `tally` that follows tells them apart). */
   load: { slots: c.uint, running: c.uint, queued: c.uint, done: c.uint },
   /** A piece of a frame too large for one secret-stream message (they carry 16 MiB at most). */
   part: { type: c.uint, data: bytes, last: c.bool },
@@ -67,6 +68,8 @@ const FIELDS = {
   retire: {},
   /** The answer to a `ping`, sent at once (liveness.ts). */
   pong: {},
+  /** Sent after each `load`: the worker's finished tasks by outcome (timeouts and lost processes are failed). */
+  tally: { done: c.uint, failed: c.uint, cancelled: c.uint },
 };
 
 export type FrameName = keyof typeof FIELDS;

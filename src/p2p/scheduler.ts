@@ -47,6 +47,8 @@ interface WorkerState {
   others: number;
   /** Moving average of our tasks' run time there (ms); null until one finished. */
   taskMs: number | null;
+  /** It sends `tally` frames (newer workers): its counts by outcome come from them, not from `load`. */
+  tallied: boolean;
 }
 
 interface Entry {
@@ -119,8 +121,8 @@ export class Scheduler {
     } catch {
       // a worker with unreadable versions is still a worker
     }
-    const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, versions, path: 'direct' };
-    this.#workers.set(peer.id, { peer, info, inflight: new Set(), others: 0, taskMs: null });
+    const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, failed: 0, cancelled: 0, versions, path: 'direct' };
+    this.#workers.set(peer.id, { peer, info, inflight: new Set(), others: 0, taskMs: null, tallied: false });
     log.debug(`worker ${info.user}@${info.host} with ${info.slots} slot(s)`);
     this.#dispatch();
   }
@@ -257,9 +259,17 @@ export class Scheduler {
     const worker = this.#workers.get(peer.id);
     if (!worker) return;
     if (name === 'unknown') return this.#unknown(worker, (frame as Frame<'unknown'>).ids);
+    if (name === 'tally') {
+      const { done, failed, cancelled } = frame as Frame<'tally'>;
+      Object.assign(worker.info, { done, failed, cancelled });
+      worker.tallied = true;
+      return;
+    }
     if (name === 'load') {
       const load = frame as Frame<'load'>;
-      Object.assign(worker.info, { slots: load.slots, running: load.running, queued: load.queued, done: load.done });
+      Object.assign(worker.info, { slots: load.slots, running: load.running, queued: load.queued });
+      // An older worker sends no tally: its finished tasks all count as done.
+      if (!worker.tallied) worker.info.done = load.done;
       // Frames are ordered: what the worker counted that is not ours in flight now belongs to other clients.
       // (Computed here, once: as our tasks finish, the count must not keep standing in for them.)
       worker.others = Math.max(0, load.running + load.queued - worker.inflight.size);

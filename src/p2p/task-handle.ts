@@ -20,7 +20,10 @@ export interface WorkerInfo {
   slots: number;
   running: number;
   queued: number;
+  /** Tasks finished with a result, with an error (timeouts too), or cancelled, since the worker started. */
   done: number;
+  failed: number;
+  cancelled: number;
   versions: Record<string, string>;
   /** How this process reaches it: "direct", or "relayed via USER" (relay.ts). */
   path: string;

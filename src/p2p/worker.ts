@@ -20,6 +20,9 @@ import { taskFilename } from './task-handle.js';
 import type { ChildReport } from './task-messages.js';
 import { DEFAULT_MAX_VALUE_BYTES, wireSize } from './values.js';
 
+/** How a task ended on this worker: `lost` when its process died under it (the client may run it again). */
+export type TaskOutcome = 'ok' | 'failed' | 'cancelled' | 'lost';
+
 const log = createLogger('worker');
 
 /** IPC hands over Uint8Arrays: view them as Buffers without copying (results can be large). */
@@ -53,7 +56,7 @@ interface Running extends Task {
 
 interface WorkerEvents {
   started: [Task];
-  finished: [Task, 'ok' | 'error'];
+  finished: [Task, TaskOutcome];
 }
 
 export class WorkerService extends EventEmitter<WorkerEvents> {
@@ -61,7 +64,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   readonly pool: SlotPool;
   /** How errors name this worker: user@host. */
   readonly name: string;
-  done = 0;
+  /** Tasks finished, by outcome. */
+  readonly tally: Frame<'tally'> = { done: 0, failed: 0, cancelled: 0 };
   #queues = new Map<string, Task[]>();
   #turn: string[] = [];
   #running = new Map<string, Running>();
@@ -91,7 +95,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     network.on('frame', (peer, name, frame) => this.#frame(peer, name, frame));
     network.on('close', (peer) => this.#dropPeer(peer));
     network.on('oversize', (peer, name, id, size) => name === 'task' && id !== null && this.#refuse(peer, id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue)));
-    network.on('peer', (peer) => (peer.hello.roles & ROLE.client) !== 0 && peer.channel.send('load', this.load));
+    network.on('peer', (peer) => (peer.hello.roles & ROLE.client) !== 0 && this.#sendLoad([peer]));
     // A client that vanishes while its tasks are here is noticed within 2 s, and they are stopped.
     network.heedSilenceOf((peer) => this.#clientsWithTasks().has(peer.id));
   }
@@ -112,7 +116,17 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   get load(): Frame<'load'> {
     const waiting = [...this.#queues.values()].reduce((n, q) => n + q.length, 0);
     const running = this.pool.slots.filter((s) => s.running !== null).length;
-    return { slots: this.pool.capacity, running, queued: waiting + this.#running.size - running, done: this.done };
+    const { done, failed, cancelled } = this.tally;
+    return { slots: this.pool.capacity, running, queued: waiting + this.#running.size - running, done: done + failed + cancelled };
+  }
+
+  /** The load, and the tally that tells its finished tasks apart (a separate frame: older clients drop it). */
+  #sendLoad(peers: Iterable<Peer>): void {
+    const load = this.load;
+    for (const peer of peers) {
+      peer.channel.send('load', load);
+      peer.channel.send('tally', this.tally);
+    }
   }
 
   #key(peer: Peer, id: string): string {
@@ -233,27 +247,27 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
         break;
       case 'error':
         channel.send('error', { id, json: report.json });
-        this.#finish(running, 'error');
+        this.#finish(running, 'failed');
         break;
     }
   }
 
-  #finish(running: Running, outcome: 'ok' | 'error'): void {
+  #finish(running: Running, outcome: TaskOutcome): void {
     if (running.timer) clearTimeout(running.timer);
     this.#running.delete(running.key);
-    this.done += 1;
+    this.tally[outcome === 'ok' ? 'done' : outcome === 'cancelled' ? 'cancelled' : 'failed'] += 1;
     this.emit('finished', running, outcome);
     this.#schedule();
     // Going idle is news to clients sharing this worker: they may count on its room now.
     // (To clients only: in a cluster of N workers a broadcast to all made every task cost O(N).)
-    if (this.#running.size === 0) this.options.network.broadcast('load', this.load, ROLE.client);
+    if (this.#running.size === 0) this.#sendLoad(this.options.network.peersWith(ROLE.client));
   }
 
-  #fail(key: string, ename: string, evalue: string): void {
+  #fail(key: string, ename: string, evalue: string, outcome: TaskOutcome = 'failed'): void {
     const running = this.#running.get(key);
     if (!running) return;
     running.peer.channel.send('error', { id: running.frame.id, json: JSON.stringify({ ename, evalue, stack: '', worker: this.name }) });
-    this.#finish(running, 'error');
+    this.#finish(running, outcome);
   }
 
   /** The task's process died under it: not the task's error, so its client may run it again. */
@@ -262,14 +276,14 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     if (!running) return;
     log.info(`task ${running.frame.id.slice(0, 8)} from ${running.peer.hello.user}: its process ${reason}`);
     running.peer.channel.send('lost', { id: running.frame.id, reason });
-    this.#finish(running, 'error');
+    this.#finish(running, 'lost');
   }
 
   #cancel(key: string): void {
     const running = this.#running.get(key);
     if (running) {
       running.slot.cancel(key);
-      this.#fail(key, 'CancelledError', 'the task was cancelled');
+      this.#fail(key, 'CancelledError', 'the task was cancelled', 'cancelled');
       return;
     }
     const task = this.#takeQueued(key);
@@ -329,9 +343,8 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   }
 
   #beat(): void {
-    const load = this.load;
     const clients = this.#clientsWithTasks();
-    for (const peer of clients.values()) peer.channel.send('load', load);
+    this.#sendLoad(clients.values());
     if (clients.size === 0 && this.#heartbeat) {
       clearInterval(this.#heartbeat);
       this.#heartbeat = null;
