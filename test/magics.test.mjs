@@ -88,6 +88,27 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.match(table['text/plain'], /\bpath\b[\s\S]*\bdirect\b/);
   });
 
+  test('Tab on magic lines offers options, connected workers and known clusters; Shift-Tab shows the magic\'s help', async () => {
+    const matches = async (code, pos = code.length) => (await kernel.shell('complete', code, pos)).matches;
+    assert.deepEqual(await matches('%%p2p --'), ['--timeout', '--all', '--worker', '--name', '--help']);
+    assert.deepEqual(await matches('%%p2p --ti'), ['--timeout']);
+    const workers = await matches('%%p2p --worker ');
+    assert.ok(workers.some((w) => /^bob@/.test(w)) && workers.some((w) => /^carol@/.test(w)), JSON.stringify(workers));
+    assert.deepEqual(await matches('%%p2p --worker=car'), workers.filter((w) => w.startsWith('car')));
+    const reply = await kernel.shell('complete', '%%p2p --worker=car', 18);
+    assert.equal(reply.cursor_start, '%%p2p --worker='.length);
+    // The body of a %%p2p cell still completes as TypeScript.
+    assert.ok((await matches('%%p2p\nMath.fl')).includes('floor'));
+    assert.ok((await matches('%p2p join ')).includes('alice/friends'));
+    assert.ok((await matches('%p2p join ')).includes('diana/personal'));
+    assert.deepEqual(await matches('%p2p jo'), ['join']);
+    assert.ok((await matches('%p2p worker --')).includes('--sandbox'));
+    const help = await kernel.shell('inspect', '%%p2p --all', 3, 0);
+    assert.equal(help.found, true);
+    assert.match(help.data['text/plain'], /usage: %%p2p[\s\S]*--timeout/);
+    assert.match((await kernel.shell('inspect', '%p2p join alice/friends', 6, 0)).data['text/plain'], /usage: %p2p join[\s\S]*--invite/);
+  });
+
   test('%p2p doctor shows what this notebook sees, in one output redrawn in place', async () => {
     const r = await kernel.run('%p2p doctor');
     assert.equal(r.reply.status, 'ok', JSON.stringify(r.reply));

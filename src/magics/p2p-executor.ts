@@ -8,7 +8,9 @@ import { interruptedReport, thrownReport } from '../engine/error-report.js';
 import type { CompleteResult, ExecuteOutcome, ExecuteRequest, Executor, InspectResult, IsCompleteResult, OutputSink } from '../jupyter/executor.js';
 import type { ErrorContent } from '../jupyter/messages.js';
 import { createP2PApi, P2P_DECLARATIONS } from './p2p-api.js';
-import { parseCell, usage, type LineDirective } from './parse.js';
+import { completeMagic, inspectMagic, type CompletionSources } from './completion.js';
+import { parseCell, type LineDirective } from './parse.js';
+import { workerName } from './render.js';
 import { runCellMagic } from './cell-magic.js';
 import { runLineMagic } from './line-magics.js';
 import { P2PSession } from './session.js';
@@ -91,26 +93,38 @@ export class P2PExecutor implements Executor {
     return thrownReport(err);
   }
 
-  /** Completion inside a %%p2p cell works on the cell's body; on a %p2p line, on the magic's words. */
+  /**
+   * On a magic line, the magic's options and their values (completion.ts); inside a %%p2p cell, the cell's
+   * TypeScript body.
+   */
   async complete(code: string, cursorPos: number): Promise<CompleteResult> {
+    const magic = await completeMagic(code, cursorPos, this.#completionSources);
+    if (magic) return magic;
     const magicLine = /^([ \t]*%%p2p\b[^\n]*\n)/.exec(code);
     if (magicLine?.[1] && cursorPos >= magicLine[1].length) {
       const offset = magicLine[1].length;
       const r = await this.engine.complete(code.slice(offset), cursorPos - offset);
       return { ...r, cursorStart: r.cursorStart + offset, cursorEnd: r.cursorEnd + offset };
     }
-    const line = /^[ \t]*%p2p[ \t]+(\w*)$/.exec(code.slice(0, cursorPos));
-    if (line) {
-      const words = Object.keys((await import('./parse.js')).LINE_MAGICS).filter((w) => w.startsWith(line[1] ?? ''));
-      return { matches: words, cursorStart: cursorPos - (line[1]?.length ?? 0), cursorEnd: cursorPos, metadata: {} };
-    }
     return this.engine.complete(code, cursorPos);
   }
 
+  readonly #completionSources: CompletionSources = {
+    workers: async () => (this.session.cluster?.workers() ?? []).map(workerName),
+    // Loaded when first asked: the kernel starts without the p2p modules.
+    clusters: async () => {
+      const [{ knownClusters }, { loadIdentity }] = await Promise.all([import('../p2p/membership.js'), import('../p2p/identity.js')]);
+      try {
+        return knownClusters(loadIdentity());
+      } catch {
+        return [];
+      }
+    },
+  };
+
   async inspect(code: string, cursorPos: number, detailLevel: number): Promise<InspectResult> {
-    if (/^\s*%%?p2p\b/.test(code) && cursorPos <= (code.indexOf('\n') < 0 ? code.length : code.indexOf('\n'))) {
-      return { found: true, data: { 'text/plain': usage() }, metadata: {} };
-    }
+    const magic = inspectMagic(code, cursorPos);
+    if (magic) return magic;
     const magicLine = /^([ \t]*%%p2p\b[^\n]*\n)/.exec(code);
     if (magicLine?.[1]) return this.engine.inspect(code.slice(magicLine[1].length), cursorPos - magicLine[1].length, detailLevel);
     return this.engine.inspect(code, cursorPos, detailLevel);

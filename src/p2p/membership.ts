@@ -8,10 +8,11 @@ import crypto from 'hypercore-crypto';
 import type DHT from 'hyperdht';
 import { Tsp2pError } from '../errors.js';
 import { c } from './codec.js';
-import { resolveUser } from './friends.js';
+import { readdirSync } from 'node:fs';
+import { nameOfKey, resolveUser } from './friends.js';
 import { homePath, readJson, writePrivateJson } from './home.js';
 import type { Identity } from './identity.js';
-import { encodeKey } from './keys.js';
+import { decodeKey, encodeKey } from './keys.js';
 import { openRoster, signRoster, type OpenedRoster } from './roster.js';
 import { request } from './rpc.js';
 
@@ -45,6 +46,34 @@ export function isPersonal(ref: ClusterRef, me: Identity): boolean {
 
 function rosterFile(owner: Buffer, name: string): string {
   return homePath('clusters', `${encodeKey(owner)}.${name}.json`);
+}
+
+/**
+ * The clusters this home knows by name: your personal one, those you host, and those whose roster you hold
+ * (named by their owner's petname; an owner not in your friends book is left out: it could not be typed).
+ */
+export function knownClusters(me: Identity): string[] {
+  const names = new Set([`${me.name}/${PERSONAL}`]);
+  const files = (dir: string) => {
+    try {
+      return readdirSync(homePath(dir)).filter((f) => f.endsWith('.json'));
+    } catch {
+      return [];
+    }
+  };
+  for (const file of files('hosted')) names.add(`${me.name}/${file.slice(0, -'.json'.length)}`);
+  for (const file of files('clusters')) {
+    const match = /^([a-z0-9]{52})\.(.+)\.json$/.exec(file);
+    if (!match) continue;
+    let owner: string | null = null;
+    try {
+      owner = nameOfKey(decodeKey(match[1] as string), me);
+    } catch {
+      continue;
+    }
+    if (owner) names.add(`${owner}/${match[2]}`);
+  }
+  return [...names].sort();
 }
 
 export function loadStoredRoster(ref: ClusterRef): OpenedRoster | null {

@@ -55,6 +55,12 @@ export class JupyterSession {
     return r;
   }
 
+  /** A shell request other than execute (complete, inspect, is_complete): its reply's content. */
+  async shell(method, ...args) {
+    this.child.stdin.write(JSON.stringify({ shell: method, args }) + '\n');
+    return this.#next();
+  }
+
   async close() {
     if (this.child.exitCode !== null) return;
     this.child.stdin.write(JSON.stringify({ shutdown: true }) + '\n');

@@ -1,8 +1,9 @@
 """A tsp2p kernel driven by Debian's jupyter_client, one request per stdin line, one JSON answer per line.
 
 Lets a Node test set up a world (DHT, host, workers) and then talk to the kernel exactly as Jupyter does.
-Requests: {"code": "...", "timeout": 60, "interrupt_after": 1.0} or {"shutdown": true}. Answers:
-{"reply": {...}, "outputs": [{"type", "content"}], "seconds": s}. The kernel inherits this process's
+Requests: {"code": "...", "timeout": 60, "interrupt_after": 1.0}, {"shell": "complete", "args": [code, pos]}
+(any KernelClient shell method: complete, inspect, is_complete) or {"shutdown": true}. Answers:
+{"reply": {...}, "outputs": [{"type", "content"}], "seconds": s}, or the shell reply's content. The kernel inherits this process's
 environment (TSP2P_HOME, TSP2P_BOOTSTRAP) and is found through JUPYTER_PATH.
 """
 import json
@@ -39,6 +40,10 @@ try:
         request = json.loads(line)
         if request.get("shutdown"):
             break
+        if request.get("shell"):
+            getattr(kc, request["shell"])(*request.get("args", []))
+            print(json.dumps(kc.get_shell_msg(timeout=30)["content"]), flush=True)
+            continue
         print(json.dumps(run(request)), flush=True)
 finally:
     km.shutdown_kernel(now=False)
