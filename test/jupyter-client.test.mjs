@@ -38,6 +38,9 @@ test('jupyter_client drives the kernel: results, streams, errors, display, compl
   const trace = r.trace_call.reply.traceback.join('\n');
   assert.match(trace, new RegExp(`at parse \\(In \\[${r.trace_define.reply.execution_count}\\], line 4\\)\n.* 4 \\| .*  return data\\.x\\.y;\n {25}\\^`));
   assert.match(trace, new RegExp(`at In \\[${r.trace_call.reply.execution_count}\\], line 2\n.* 2 \\| .*parse\\("\\{\\}"\\) \\+ n`));
+  // Shift-Tab (detail level 0) shows the JSDoc: the text and each @param, as tslab does.
+  const docs = r.inspect_docs.data['text/plain'];
+  assert.match(docs, /function scale\(x: number, factor\?: number\): number\n\nScales a value\.\n\n@param x the value to scale\n@param factor how much\n@returns the scaled value/);
   assert.equal(r.type_error.reply.ename, 'TSError');
   assert.match(r.type_error.outputs[0].content.evalue, /1:7 - Type 'number' is not assignable to type 'string'/);
   assert.deepEqual(r.display.outputs.map((o) => o.type), ['display_data', 'update_display_data']);

@@ -229,9 +229,10 @@ export class TypeScriptService {
     if (!info) return { found: false, data: {}, metadata: {} };
     const signature = (info.displayParts ?? []).map((p) => p.text).join('');
     const docs = (info.documentation ?? []).map((p) => p.text).join('');
-    const tags = detailLevel > 0 ? (info.tags ?? []).map((t) => `@${t.name} ${(t.text ?? []).map((p) => p.text).join('')}`) : [];
-    const text = [signature, docs, ...tags].filter(Boolean).join('\n\n');
-    const markdown = ['```typescript\n' + signature + '\n```', docs, ...tags].filter(Boolean).join('\n\n');
+    // JSDoc tags (@param, @returns, @example) at every detail level: Shift-Tab (level 0) is where they are read.
+    const tags = (info.tags ?? []).map((t) => `@${t.name} ${(t.text ?? []).map((p) => p.text).join('')}`.trimEnd());
+    const text = [signature, docs, tags.join('\n')].filter(Boolean).join('\n\n');
+    const markdown = ['```typescript\n' + signature + '\n```', docs, tags.map((t) => `- ${t}`).join('\n')].filter(Boolean).join('\n\n');
     return { found: true, data: { 'text/plain': text, 'text/markdown': markdown }, metadata: {} };
   }
 

@@ -40,6 +40,8 @@ try:
     report["display"] = run('display.html("<p>a</p>", { id: "d1" }); display.html("<p>b</p>", { id: "d1", update: true })')
     report["complete"] = shell("complete", "bas", 3)
     report["inspect"] = shell("inspect", "base", 2)
+    run('/**\n * Scales a value.\n * @param x the value to scale\n * @param factor how much\n * @returns the scaled value\n */\nfunction scale(x: number, factor = 2): number { return x * factor; }')
+    report["inspect_docs"] = shell("inspect", "scale(1)", 3, detail_level=0)
     report["is_complete"] = [shell("is_complete", c) for c in ["1 + 1", "if (true) {", "let = = ;", "%%p2p", "%%p2p\n1 + 1", "%%p2p\n1 + 1\n"]]
     report["history"] = shell("history", hist_access_type="tail", n=3)
 
