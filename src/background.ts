@@ -8,6 +8,8 @@ import { Tsp2pError } from './errors.js';
 import { packageRoot } from './version.js';
 
 export const CLI = fileURLToPath(new URL('dist/cli/main.js', packageRoot));
+/** Tells a worker who started it (`notebook:ID`): it says so to members, whose join lines show it. */
+export const ORIGIN_ENV = 'TSP2P_ORIGIN';
 
 export interface Started {
   process: ChildProcess;

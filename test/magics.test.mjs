@@ -315,6 +315,16 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.equal(parentPid(Number(mine.result())), pid);
     assert.match((await kernel.run('%p2p status')).text(), new RegExp(`background worker \\(alice/friends\\), pid ${pid}`));
     workerPids.diana = pid;
+    // Join lines say which workers a notebook started: this one, or another (here a second kernel of diana's).
+    assert.match(started.text(), /now has 3 workers \([^)]*diana@[\w.-]+, started by this notebook/);
+    assert.doesNotMatch(started.text(), /(bob|carol)@[\w.-]+, started/);
+    const other = await JupyterSession.start(world.env('diana'));
+    try {
+      const join = await other.run('%p2p join alice/friends');
+      assert.match(join.text(), /joined alice\/friends: 3 workers \(.*diana@[\w.-]+, started by another notebook/);
+    } finally {
+      await other.close();
+    }
   });
 
   test('%p2p worker for a cluster whose host is not up yet starts, says it waits, and serves once the host is up', async () => {

@@ -17,6 +17,7 @@ function outputsOf(file) {
   return notebook.cells.filter((c) => c.cell_type === 'code').map((c) => ({
     source: text(c.source),
     outputs: c.outputs.map((o) => ({ type: o.output_type, text: text(o.data?.['text/plain']) || text(o.text) || text(o.evalue) })),
+    traceback: c.outputs.flatMap((o) => o.traceback ?? []),
   }));
 }
 
@@ -33,13 +34,17 @@ describe('the shipped notebooks run headless', { skip: skipUnlessNetns }, () => 
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const cells = outputsOf(file);
     const find = (start) => cells.find((c) => c.source.startsWith(start));
-    assert.match(find('%p2p join').outputs.map((o) => o.text).join(''), /erin\/personal now has 1 worker/);
+    assert.match(find('%p2p join').outputs.map((o) => o.text).join(''), /erin\/personal now has 1 worker \(erin@[\w.-]+, started by this notebook\)/);
     const [remotePid, localPid] = [find('%%p2p\nprocess.pid'), find('process.pid')].map((c) => Number(c.outputs[0].text));
     assert.ok(remotePid > 0 && localPid > 0 && remotePid !== localPid);
     assert.equal(find('%%p2p\nweighted').outputs[0].text, '15');
     assert.match(find('%%p2p\nfor').outputs[0].text, /step 1 on erin@/);
     assert.match(find('const seen').outputs[0].text, /total: 10, seen: \[ 1, 3, 6, 10 \]/);
     assert.match(find('let report').outputs[0].text, /RangeError on erin@\S+: 2 is too big/);
+    // The error example (tagged raises-exception: the run went on past it) names the cell's line.
+    const failing = find('%%p2p\nfunction parse');
+    assert.equal(failing.outputs[0].type, 'error');
+    assert.match(JSON.stringify(failing.traceback), /at parse \(In \[\d+\], line 3\)/);
   });
 
   test('friends: --all over both workers, --worker/--name, p2p.map spreads the work', async () => {

@@ -6,6 +6,7 @@ import { ActivityLog } from './activity-log.js';
 import type { Command } from './command.js';
 import type { Cluster } from '../p2p/cluster.js';
 import { bootstrapOption, clusterOption, say, str, untilSignal } from './common.js';
+import { ORIGIN_ENV } from '../background.js';
 import { waitLine } from './progress.js';
 import { sandboxOptions, sandboxPolicy } from './sandbox-options.js';
 
@@ -98,6 +99,8 @@ export const workerCommand: Command = {
       sandbox,
       wait: { onWait: line.update, signal: abort.signal },
       ...(maxValue ? { maxValueBytes: maxValue } : {}),
+      // Set by a notebook that starts a worker (%p2p worker), so members' join lines can say so.
+      ...(process.env[ORIGIN_ENV] ? { origin: process.env[ORIGIN_ENV] } : {}),
     }).finally(() => {
       line.done();
       process.off('SIGINT', stopWaiting);

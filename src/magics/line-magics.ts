@@ -4,7 +4,7 @@ import { sandboxArgs } from '../cli/sandbox-options.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import type { LineDirective } from './parse.js';
 import { counted } from '../words.js';
-import { findingsTable, workerName, workersTable } from './render.js';
+import { findingsTable, workerList, workersTable } from './render.js';
 import type { P2PSession } from './session.js';
 
 type Line = Extract<LineDirective, { kind: 'line' }>;
@@ -48,7 +48,7 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const cluster = await session.join(positionals[0], { invite: str(options.invite), waitMs, wait: { onWait, ...(signal ? { signal } : {}) } });
       if (waited) sink.display({ 'text/plain': `the host of ${cluster.label} answered` }, {}, { displayId: 'tsp2p-join-wait', update: true });
       const workers = cluster.workers();
-      say(sink, `joined ${cluster.label}: ${counted(workers.length, 'worker')}${workers.length ? ` (${workers.map(workerName).join(', ')})` : ': start one with `%p2p worker` or `tsp2p worker`'}; workers that come later are found in the background (\`%p2p status\` lists them)`);
+      say(sink, `joined ${cluster.label}: ${counted(workers.length, 'worker')}${workers.length ? ` (${workerList(workers, session.origin)})` : ': start one with `%p2p worker` or `tsp2p worker`'}; workers that come later are found in the background (\`%p2p status\` lists them)`);
       return;
     }
     case 'leave': {
@@ -98,7 +98,8 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       if (!joined) return;
       if (session.cluster) {
         await session.cluster.waitForWorkers(before + 1, 10_000).catch(() => {});
-        say(sink, `${session.cluster.label} now has ${counted(session.cluster.workers().length, 'worker')}`);
+        const workers = session.cluster.workers();
+        say(sink, `${session.cluster.label} now has ${counted(workers.length, 'worker')} (${workerList(workers, session.origin)})`);
       }
       return;
     }

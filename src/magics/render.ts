@@ -11,6 +11,19 @@ export function workerName(w: WorkerInfo): string {
   return `${w.user}@${w.host}`;
 }
 
+/**
+ * The workers as a join line lists them: `diana@vm, started by another notebook` for one another kernel
+ * started (a personal cluster picks those up too), `started by this notebook` for this one's own.
+ */
+export function workerList(workers: readonly WorkerInfo[], ownOrigin: string): string {
+  const said = workers.map((w) => {
+    const origin = w.versions.origin;
+    const note = origin === ownOrigin ? 'started by this notebook' : origin?.startsWith('notebook:') ? 'started by another notebook' : '';
+    return note ? `${workerName(w)}, ${note}` : workerName(w);
+  });
+  return said.join(said.some((s) => s.includes(',')) ? '; ' : ', ');
+}
+
 export function workersTable(cluster: string, workers: readonly WorkerInfo[]): MimeBundle {
   const slots = workers.reduce((n, w) => n + w.slots, 0);
   const title = `${cluster}: ${counted(workers.length, 'worker')}, ${counted(slots, 'slot')}`;

@@ -4,7 +4,8 @@
  * The p2p modules load only when first needed: cells that never use p2p pay nothing for them.
  */
 import type { ChildProcess } from 'node:child_process';
-import { startTsp2p, stopProcess } from '../background.js';
+import { randomUUID } from 'node:crypto';
+import { ORIGIN_ENV, startTsp2p, stopProcess } from '../background.js';
 import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Cluster } from '../p2p/cluster.js';
@@ -24,6 +25,8 @@ export class P2PSession {
   #cluster: Cluster | null = null;
   #background: Background[] = [];
   bootstrap: string | undefined = process.env.TSP2P_BOOTSTRAP || undefined;
+  /** What workers this notebook starts say started them (render.ts tells them from other notebooks'). */
+  readonly origin = `notebook:${randomUUID()}`;
 
   constructor() {
     process.once('exit', () => {
@@ -63,7 +66,7 @@ export class P2PSession {
 
   /** Starts `tsp2p ARGS` in the background and resolves once it printed `ready` (or fails with its output). */
   async startBackground(kind: 'host' | 'worker', args: string[], ready: RegExp, label: string): Promise<Background> {
-    const env = { ...process.env, ...(this.bootstrap ? { TSP2P_BOOTSTRAP: this.bootstrap } : {}) };
+    const env = { ...process.env, ...(this.bootstrap ? { TSP2P_BOOTSTRAP: this.bootstrap } : {}), [ORIGIN_ENV]: this.origin };
     // Detached: a Ctrl-C meant for the kernel must not reach it.
     const started = await startTsp2p(args, { env, ready, label: kind, detached: true });
     const background: Background = {

@@ -51,12 +51,14 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
   try {
     for (const [index, cell] of codeCells.entries()) {
       const cellStarted = performance.now();
+      // A cell tagged raises-exception is meant to fail (nbclient's convention): the run goes on.
+      const expected = Array.isArray(cell.metadata.tags) && cell.metadata.tags.includes('raises-exception');
       options.events?.cellStarted?.(index, codeCells.length, cell);
       const collector = new OutputCollector(displays);
       cell.outputs = collector.outputs;
       const { reply } = await kernel.client.execute(sourceOf(cell), {
         timeoutMs: options.timeoutMs ?? 10 * 60_000,
-        stopOnError: true,
+        stopOnError: !expected,
         onOutput: (msg) => {
           collector.add(msg);
           options.events?.output?.(index, msg);
@@ -65,7 +67,7 @@ export async function runNotebook(file: string, options: RunOptions = {}): Promi
       const content = reply.content as { status: string; execution_count?: number; ename?: string; evalue?: string };
       cell.execution_count = content.execution_count ?? null;
       options.events?.cellFinished?.(index, codeCells.length, cell, performance.now() - cellStarted);
-      if (content.status !== 'ok' && failedCell === null) {
+      if (content.status !== 'ok' && !expected && failedCell === null) {
         failedCell = index;
         error = { ename: content.ename ?? 'Error', evalue: content.evalue ?? content.status };
         if (!options.allowErrors) break;

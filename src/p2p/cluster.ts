@@ -201,6 +201,8 @@ export interface WorkerStartOptions {
   wait?: RosterWait;
   /** The largest task inputs taken (default 256 MiB); a larger task is refused with a clear error. */
   maxValueBytes?: number;
+  /** Who started this process, told to peers in the hello (`notebook:ID` for one a notebook started). */
+  origin?: string;
 }
 
 export async function startWorker(options: WorkerStartOptions): Promise<WorkerProcess> {
@@ -213,6 +215,7 @@ export async function startWorker(options: WorkerStartOptions): Promise<WorkerPr
     slots: options.slots,
     ...(options.wait ? { wait: options.wait } : {}),
     ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
+    ...(options.origin ? { origin: options.origin } : {}),
     setup: (network) => {
       worker = new WorkerService({
         network,

@@ -98,6 +98,8 @@ export interface NodeOptions {
   setup?: (network: PeerNetwork) => void;
   /** Also relay members' streams (relay.ts): for a process with a reachable address. */
   relay?: boolean;
+  /** Who started this process, told to peers in the hello (`notebook:ID` for one a notebook started). */
+  origin?: string;
 }
 
 export interface ClusterNode {
@@ -160,6 +162,7 @@ export async function openNode(options: NodeOptions): Promise<ClusterNode> {
       ...(relay ? { relayKey: relay.publicKey } : {}),
       ...(options.slots ? { slots: options.slots } : {}),
       ...(options.maxValueBytes ? { maxValueBytes: options.maxValueBytes } : {}),
+      ...(options.origin ? { origin: options.origin } : {}),
       onRoster: storeRoster,
     });
     members.check = (session) => network.isMemberSession(session);

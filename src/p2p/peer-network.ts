@@ -95,6 +95,8 @@ export interface NetworkOptions {
   maxValueBytes?: number;
   /** The key of the relay this process runs (relay.ts), told to peers in the hello. */
   relayKey?: Buffer;
+  /** Who started this process, told to peers in the hello (`notebook:ID` for one a notebook started). */
+  origin?: string;
 }
 
 interface NetworkEvents {
@@ -320,7 +322,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       user: this.identity.name,
       host: hostname(),
       slots: this.options.slots ?? 0,
-      versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}` }),
+      versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}`, ...(this.options.origin ? { origin: this.options.origin } : {}) }),
       roster: this.#roster.bytes,
       relay: this.options.relayKey ?? Buffer.alloc(0),
       via: relayThrough ?? Buffer.alloc(0),
