@@ -118,8 +118,9 @@ export class Tsp2pError extends Error {
       `no worker of ${cluster} started the task within ${Math.round(ms / 100) / 10} s (${capacity.busy} of ${capacity.slots} slots busy on ${capacity.workers} workers${found ? `; ${found}` : ''})`,
     );
   }
-  static TASK_TIMEOUT(ms: number): Tsp2pError {
-    return new Tsp2pError('TASK_TIMEOUT', `task exceeded its timeout of ${ms} ms and was stopped`);
+  /** `worker`: where it ran (user@host), when the worker stopped it. */
+  static TASK_TIMEOUT(ms: number, worker?: string): Tsp2pError {
+    return new Tsp2pError('TASK_TIMEOUT', `the task ran longer than its timeout of ${ms} ms and was stopped${worker ? ` (on ${worker})` : ''}`);
   }
   static TASK_CANCELLED(): Tsp2pError {
     return new Tsp2pError('TASK_CANCELLED', 'task was cancelled');

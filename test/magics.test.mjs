@@ -48,6 +48,11 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     const run = await kernel.run('await p2p.run(() => 1)');
     assert.equal(run.reply.status, 'error');
     assert.match(run.reply.evalue, /%p2p join/);
+    // One error family, with its code, whether a magic or a cell's own code met the problem.
+    for (const r of [cell, run]) {
+      assert.equal(r.reply.ename, 'Tsp2pError');
+      assert.match(r.reply.traceback.join('\n'), /Tsp2pError.* \[NOT_JOINED\]: not joined to a cluster/);
+    }
     assert.equal((await kernel.run('const local: number = 2; local * 21')).result(), '42');
   });
 
@@ -346,7 +351,9 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
       return Object.fromEntries(['done', 'failed', 'cancelled'].map((c) => [c, Number(row[header.indexOf(c)])]));
     };
     const before = await bobCounts();
-    assert.equal((await kernel.run('%%p2p --worker bob --timeout 300ms\nwhile (true) {}')).reply.status, 'error');
+    const timedOut = await kernel.run('%%p2p --worker bob --timeout 300ms\nwhile (true) {}');
+    assert.equal(timedOut.reply.ename, 'Tsp2pError');
+    assert.match(timedOut.reply.traceback.join('\n'), /\[TASK_TIMEOUT\]: the task ran longer than its timeout of 300 ms and was stopped \(on bob@/);
     assert.equal((await kernel.run('%%p2p --worker bob\nthrow new Error("no")')).reply.status, 'error');
     const cancel = await kernel.run('const hang = p2p.run(() => new Promise(() => {}), { worker: "bob", onStart: () => hang.cancel() });\nawait hang.then(() => "finished", () => hang.status)');
     assert.equal(cancel.result(), "'cancelled'");

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from 'tslab/dist/converter.js';
 import type { ErrorContent } from '../jupyter/messages.js';
+import { Tsp2pError } from '../errors.js';
 import { cellSources } from './cell-sources.js';
 import { inspectValue } from './mime.js';
 
@@ -46,7 +47,19 @@ function isUserFrame(line: string): boolean {
 /** An error may describe itself as a Jupyter error (a RemoteError shows the worker's stack, not ours). */
 export const ERROR_REPORT = Symbol.for('tsp2p.errorReport');
 
+/**
+ * tsp2p's own errors, one family in the notebook: `Tsp2pError [NOT_JOINED]: not joined to a cluster...`
+ * (a bad magic argument is IPython's UsageError). The code is what to search for; the message says what
+ * to do. No stack: the kernel's own frames say nothing about the cell.
+ */
+function tsp2pReport(error: Tsp2pError): ErrorContent {
+  const ename = error.code === 'USAGE' ? 'UsageError' : 'Tsp2pError';
+  const evalue = error.message.split('\n')[0] ?? error.message;
+  return { ename, evalue, traceback: [`${RED}${BOLD}${ename}${RESET} [${error.code}]: ${error.message}`] };
+}
+
 export function thrownReport(thrown: unknown): ErrorContent {
+  if (thrown instanceof Tsp2pError) return tsp2pReport(thrown);
   const own = (thrown as { [ERROR_REPORT]?: () => ErrorContent } | null)?.[ERROR_REPORT];
   const origin = thrown !== null && typeof thrown === 'object' ? cellSources.origins.get(thrown) : undefined;
   if (typeof own === 'function') {

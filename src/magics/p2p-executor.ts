@@ -2,7 +2,7 @@
  * The kernel's executor: the TypeScript engine, plus the %p2p line magics, the %%p2p cell magic and the
  * `p2p` object. Cells without magics go to the engine untouched.
  */
-import { Tsp2pError, messageOf } from '../errors.js';
+import { Tsp2pError } from '../errors.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
 import { interruptedReport, thrownReport } from '../engine/error-report.js';
 import type { CompleteResult, ExecuteOutcome, ExecuteRequest, Executor, InspectResult, IsCompleteResult, OutputSink } from '../jupyter/executor.js';
@@ -42,7 +42,7 @@ export class P2PExecutor implements Executor {
       directive = parseCell(request.code);
     } catch (err) {
       // A bad magic argument: say what was wrong, with the usage.
-      return failure(sink, { ename: 'UsageError', evalue: messageOf(err).split('\n')[0] ?? '', traceback: [messageOf(err)] });
+      return failure(sink, thrownReport(err));
     }
     // `return await`, not `return`: a returned promise costs a queued job, and a cell stopped by the inspector's
     // terminateExecution drops the jobs queued behind it, which would leave this cell without a reply.
@@ -85,11 +85,7 @@ export class P2PExecutor implements Executor {
   }
 
   #report(err: unknown): ErrorContent {
-    if (err instanceof Tsp2pError) {
-      if (err.code === 'TASK_CANCELLED' || err.code === 'CANCELLED') return interruptedReport();
-      const ename = err.code === 'USAGE' ? 'UsageError' : `P2PError`;
-      return { ename, evalue: err.message.split('\n')[0] ?? err.message, traceback: [`\x1b[31m\x1b[1m${ename}\x1b[0m [${err.code}]: ${err.message}`] };
-    }
+    if (err instanceof Tsp2pError && (err.code === 'TASK_CANCELLED' || err.code === 'CANCELLED')) return interruptedReport();
     return thrownReport(err);
   }
 

@@ -7,6 +7,8 @@ export interface RemoteErrorData {
   evalue: string;
   stack: string;
   worker: string;
+  /** Set when the worker itself ended the task (a Tsp2pError code: TASK_TIMEOUT, TASK_CANCELLED), not the task. */
+  code?: string;
 }
 
 const RED = '\x1b[31m';
@@ -15,6 +17,8 @@ const RESET = '\x1b[0m';
 
 export class RemoteError extends Error {
   readonly code = 'REMOTE_ERROR';
+  /** What the worker did to the task, when it was the worker that ended it (see RemoteErrorData). */
+  readonly workerCode: string | null;
   readonly ename: string;
   readonly evalue: string;
   readonly remoteStack: string;
@@ -27,6 +31,12 @@ export class RemoteError extends Error {
     this.evalue = data.evalue;
     this.remoteStack = data.stack;
     this.worker = data.worker;
+    this.workerCode = data.code ?? null;
+  }
+
+  /** The error frame's JSON: built here only, for the task's own errors and for what the worker did. */
+  static toJson(data: RemoteErrorData): string {
+    return JSON.stringify(data);
   }
 
   /** As a Jupyter error: name, message, the remote frames, and which worker (see engine/error-report.ts). */
@@ -42,6 +52,12 @@ export class RemoteError extends Error {
     } catch {
       data = { ename: 'RemoteError', evalue: 'the worker sent an unreadable error' };
     }
-    return new RemoteError({ ename: String(data.ename ?? 'Error'), evalue: String(data.evalue ?? ''), stack: String(data.stack ?? ''), worker: String(data.worker ?? 'unknown worker') });
+    return new RemoteError({
+      ename: String(data.ename ?? 'Error'),
+      evalue: String(data.evalue ?? ''),
+      stack: String(data.stack ?? ''),
+      worker: String(data.worker ?? 'unknown worker'),
+      ...(typeof data.code === 'string' ? { code: data.code } : {}),
+    });
   }
 }

@@ -331,8 +331,11 @@ export class Scheduler {
         this.#dispatch();
         break;
       case 'error': {
-        const error = RemoteError.fromJson((frame as Frame<'error'>).json);
-        this.#settle(entry, () => handle.reject(error, error.ename === 'CancelledError' ? 'cancelled' : 'failed'));
+        const remote = RemoteError.fromJson((frame as Frame<'error'>).json);
+        // What the worker did to the task is ours to say, in our own words and codes; the task's errors are data.
+        if (remote.workerCode === 'TASK_CANCELLED') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_CANCELLED(), 'cancelled'));
+        else if (remote.workerCode === 'TASK_TIMEOUT') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_TIMEOUT(handle.spec.timeoutMs ?? 0, remote.worker)));
+        else this.#settle(entry, () => handle.reject(remote, remote.ename === 'CancelledError' ? 'cancelled' : 'failed'));
         break;
       }
       default:

@@ -12,6 +12,7 @@ import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { HOST_REALM, rehome } from './realm.js';
+import { RemoteError } from './remote-error.js';
 import { explainDenial, sandboxKind } from './sandbox-denial.js';
 import { clearTimers, declarationConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
 import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire } from './values.js';
@@ -92,9 +93,9 @@ function errorJson(thrown: unknown): string {
     const evalue = denial ? `${error.message}: ${denial}` : error.message;
     // The stack opens with the message: it is what most clients show.
     const stack = denial ? (error.stack ?? '').replace(error.message, evalue) : (error.stack ?? '');
-    return JSON.stringify({ ename: error.name || 'Error', evalue, stack: taskStack(stack), worker: workerName });
+    return RemoteError.toJson({ ename: error.name || 'Error', evalue, stack: taskStack(stack), worker: workerName });
   }
-  return JSON.stringify({ ename: 'Uncaught', evalue: inspectValue(thrown), stack: '', worker: workerName });
+  return RemoteError.toJson({ ename: 'Uncaught', evalue: inspectValue(thrown), stack: '', worker: workerName });
 }
 
 /** Puts the task's globals, `exports`, `p2p` and the reuse cache in `prepared` and runs its code there. */
@@ -195,7 +196,7 @@ process.on('message', (message: ToChild) => {
         readFirst = performance.now() - started >= LONG_TASK_MS;
       } catch (err) {
         // Reporting the task's own error failed (a thrown value that cannot even be described, say).
-        send({ type: 'error', id: message.id, json: JSON.stringify({ ename: 'Error', evalue: `the task's error could not be reported: ${String((err as Error)?.message ?? 'unknown')}`, stack: '', worker: workerName }) });
+        send({ type: 'error', id: message.id, json: RemoteError.toJson({ ename: 'Error', evalue: `the task's error could not be reported: ${String((err as Error)?.message ?? 'unknown')}`, stack: '', worker: workerName }) });
       }
     });
   }

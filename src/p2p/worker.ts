@@ -15,6 +15,7 @@ import type { SandboxPolicy } from './sandbox.js';
 import { ROLE, type Frame, type FrameName } from './protocol.js';
 import { Slot } from './slot.js';
 import { SlotPool } from './slot-pool.js';
+import { RemoteError } from './remote-error.js';
 import { SlotReaper } from './slot-reaper.js';
 import { taskFilename } from './task-handle.js';
 import type { ChildReport } from './task-messages.js';
@@ -143,7 +144,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
   /** Answers a task with an error before it runs (its frame or its inputs were more than this worker takes). */
   #refuse(peer: Peer, id: string, error: Tsp2pError): void {
     log.info(`refused a task from ${peer.hello.user}: ${error.message}`);
-    peer.channel.send('error', { id, json: JSON.stringify({ ename: error.code, evalue: `the task's inputs: ${error.message}`, stack: '', worker: this.name }) });
+    peer.channel.send('error', { id, json: RemoteError.toJson({ ename: error.code, evalue: `the task's inputs: ${error.message}`, stack: '', worker: this.name }) });
   }
 
   /** Which of the tasks a client believes are here this worker does not hold: it will run them again. */
@@ -218,7 +219,7 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     if (frame.timeoutMs > 0) {
       running.timer = setTimeout(() => {
         slot.killHead();
-        this.#fail(key, 'TimeoutError', `the task ran longer than its timeout of ${frame.timeoutMs} ms and was stopped`);
+        this.#fail(key, Tsp2pError.TASK_TIMEOUT(frame.timeoutMs), 'failed');
       }, frame.timeoutMs);
     }
     running.peer.channel.send('started', { id: frame.id });
@@ -263,11 +264,16 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     if (this.#running.size === 0) this.#sendLoad(this.options.network.peersWith(ROLE.client));
   }
 
-  #fail(key: string, ename: string, evalue: string, outcome: TaskOutcome = 'failed'): void {
+  /** The worker ends a task itself (`error`: TASK_TIMEOUT, TASK_CANCELLED): its client learns which, by code. */
+  #fail(key: string, error: Tsp2pError, outcome: TaskOutcome): void {
     const running = this.#running.get(key);
     if (!running) return;
-    running.peer.channel.send('error', { id: running.frame.id, json: JSON.stringify({ ename, evalue, stack: '', worker: this.name }) });
+    running.peer.channel.send('error', { id: running.frame.id, json: this.#endedJson(error) });
     this.#finish(running, outcome);
+  }
+
+  #endedJson(error: Tsp2pError): string {
+    return RemoteError.toJson({ ename: error.name, evalue: error.message, stack: '', worker: this.name, code: error.code });
   }
 
   /** The task's process died under it: not the task's error, so its client may run it again. */
@@ -283,11 +289,11 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     const running = this.#running.get(key);
     if (running) {
       running.slot.cancel(key);
-      this.#fail(key, 'CancelledError', 'the task was cancelled', 'cancelled');
+      this.#fail(key, Tsp2pError.TASK_CANCELLED(), 'cancelled');
       return;
     }
     const task = this.#takeQueued(key);
-    task?.peer.channel.send('error', { id: task.frame.id, json: JSON.stringify({ ename: 'CancelledError', evalue: 'the task was cancelled', stack: '', worker: this.name }) });
+    task?.peer.channel.send('error', { id: task.frame.id, json: this.#endedJson(Tsp2pError.TASK_CANCELLED()) });
   }
 
   /**
