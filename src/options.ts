@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Tsp2pError } from './errors.js';
+import { TEXT_WIDTH, wrap } from './words.js';
 
 /** `pairs`: a repeatable option taking two words, `-p NAME VALUE` (as papermill's). */
 export type OptionType = 'string' | 'number' | 'boolean' | 'duration' | 'size' | 'list' | 'pairs';
@@ -110,19 +111,26 @@ export function usageLine(spec: CommandSpec): string {
   return [spec.name, ...positionals, ...options].join(' ');
 }
 
+/** `usage: ` and the usage line, wrapped between options (never inside `[--env NAME,...]`), under the first. */
+function wrappedUsage(spec: CommandSpec): string {
+  const kept = `usage: ${usageLine(spec)}`.replace(/\[[^\]]*\]/g, (group) => group.replace(/ /g, '\u00a0'));
+  return wrap(kept, TEXT_WIDTH, `usage: ${spec.name} `.length).replace(/\u00a0/g, ' ');
+}
+
 export function helpText(spec: CommandSpec): string {
-  const lines = [`usage: ${usageLine(spec)}`, '', spec.summary];
+  const lines = [wrappedUsage(spec), '', wrap(spec.summary)];
+  const entry = (head: string, description: string) => wrap(`  ${head.padEnd(24)} ${description}`, TEXT_WIDTH, 27);
   if (spec.positionals?.length) {
     lines.push('', 'arguments:');
-    for (const p of spec.positionals) lines.push(`  ${p.name.padEnd(24)} ${p.description}`);
+    for (const p of spec.positionals) lines.push(entry(p.name, p.description));
   }
   const options: OptionSpec[] = [...spec.options, { name: 'help', type: 'boolean', description: 'show this help', short: 'h' }];
   lines.push('', 'options:');
   for (const o of options) {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.type === 'boolean' ? '' : ` ${o.placeholder ?? o.name.toUpperCase()}`}`;
-    lines.push(`  ${flag.padEnd(24)} ${o.description}${o.env ? ` (env ${o.env})` : ''}`);
+    lines.push(entry(flag, `${o.description}${o.env ? ` (env ${o.env})` : ''}`));
   }
-  if (spec.epilog?.length) lines.push('', ...spec.epilog);
+  if (spec.epilog?.length) lines.push('', ...spec.epilog.map((line) => wrap(line, TEXT_WIDTH, /^ */.exec(line)?.[0].length ?? 0)));
   return lines.join('\n');
 }
 

@@ -75,3 +75,16 @@ test('a pairs option takes two words each time (-p NAME VALUE), repeatable, besi
   assert.throws(() => parseCommand(run, ['nb.ipynb', '-p', 'region']), (err) => err.code === 'USAGE' && /-p wants two words, NAME VALUE/.test(err.message));
   assert.match(helpText(run), /-p, --parameter NAME VALUE/);
 });
+
+test('help text fits 96 columns (a notebook at 1280 px, a terminal) and wraps between words, never inside one', async () => {
+  const { CELL_MAGIC, LINE_MAGICS, usage } = await import('../dist/magics/parse.js');
+  const modules = ['cluster-commands', 'run-command', 'demo-command', 'host-command', 'doctor-command', 'relay-command', 'id-command'];
+  const commands = (await Promise.all(modules.map((m) => import(`../dist/cli/${m}.js`)))).flatMap((m) => Object.values(m).filter((c) => c?.spec));
+  const texts = [usage(), helpText(CELL_MAGIC), ...Object.values(LINE_MAGICS).map(helpText), ...commands.map((c) => helpText(c.spec))];
+  assert.ok(commands.length >= 10, `${commands.length} CLI commands`);
+  for (const text of texts) {
+    for (const line of text.split('\n')) assert.ok(line.length <= 96, `${line.length} columns: ${line}`);
+    // Words survive wrapping whole: the text's words, lines joined, are the words of the unwrapped text.
+    assert.doesNotMatch(text, /\S-\n|\[[^\]\n]*\n[^\]]*\]/, 'no option group split across lines');
+  }
+});

@@ -4,6 +4,7 @@
 import './kernel-prestart.js';
 import { Tsp2pError } from '../errors.js';
 import { helpText, parseCommand } from '../options.js';
+import { TEXT_WIDTH, wrap } from '../words.js';
 import { version } from '../version.js';
 import type { Command } from './command.js';
 import { execCommand, joinCommand, statusCommand, workerCommand } from './cluster-commands.js';
@@ -37,12 +38,12 @@ const commands: Record<string, Command> = {
 function overview(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length)) + 2;
   return [
-    `tsp2p ${version}: a TypeScript Jupyter kernel whose %p2p magics run cells on a cluster of friends' computers`,
+    wrap(`tsp2p ${version}: a TypeScript Jupyter kernel whose %p2p magics run cells on a cluster of friends' computers`),
     '',
     'usage: tsp2p COMMAND [options]     (tsp2p COMMAND --help for its options)',
     '',
     'commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}${c.spec.summary}`),
+    ...Object.entries(commands).map(([name, c]) => wrap(`  ${name.padEnd(width)}${c.spec.summary}`, TEXT_WIDTH, width + 2)),
   ].join('\n');
 }
 

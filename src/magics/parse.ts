@@ -8,6 +8,7 @@
 import { Tsp2pError } from '../errors.js';
 import { sandboxOptions } from '../cli/sandbox-options.js';
 import { helpText, parseCommand, splitArgs, type CommandSpec, type OptionValue } from '../options.js';
+import { TEXT_WIDTH, wrap } from '../words.js';
 
 const bootstrap = { name: 'bootstrap', type: 'string' as const, placeholder: 'HOST:PORT', description: 'DHT bootstrap nodes (see %p2p bootstrap)' };
 
@@ -73,15 +74,17 @@ export function usage(): string {
   return [
     'usage: %p2p COMMAND [options]   (%p2p COMMAND --help for details)',
     '',
-    ...Object.entries(LINE_MAGICS).map(([name, spec]) => `  %p2p ${name.padEnd(width)}  ${spec.summary}`),
+    ...Object.entries(LINE_MAGICS).map(([name, spec]) => wrap(`  %p2p ${name.padEnd(width)}  ${spec.summary}`, TEXT_WIDTH, width + 9)),
     '',
     helpText(CELL_MAGIC),
     '',
     'In any cell, the p2p object:',
-    '  p2p.run(() => ..., { timeout, worker })   one task on a worker: await it for its value; .cancel() stops it',
-    '  p2p.map(items, (item, i) => ...)          a task per item over the workers, results in order, a progress bar',
-    '  p2p.workers()                             the workers connected now',
-    '  p2p.emit(data)                            inside a task: sends data to the kernel (run\'s onEmit option)',
+    ...[
+      '  p2p.run(() => ..., { timeout, worker })   one task on a worker: await it for its value; .cancel() stops it',
+      '  p2p.map(items, (item, i) => ...)          a task per item over the workers, results in order, a progress bar',
+      '  p2p.workers()                             the workers connected now',
+      '  p2p.emit(data)                            inside a task: sends data to the kernel (run\'s onEmit option)',
+    ].map((line) => wrap(line, TEXT_WIDTH, 44)),
   ].join('\n');
 }
 
