@@ -378,6 +378,8 @@ describe('%p2p host from a notebook', { skip }, () => {
     const first = await kernel.run('%p2p host --users=bob,zed --cluster=alice/lab');
     assert.equal(first.reply.status, 'ok', JSON.stringify(first.outputs));
     assert.match(first.text(), /zed is not in your friends book/);
+    assert.match(first.text(), /host of alice\/lab is up .*\n\(pid \d+; it ends with this kernel\)/);
+    assert.doesNotMatch(first.text(), /Ctrl-C/);
     assert.match(first.text(), /tsp2p join alice\/lab --invite [a-z0-9]+/);
     const again = await kernel.run('%p2p host --users=bob --cluster=alice/lab');
     assert.match(again.text(), /roster version 2/);

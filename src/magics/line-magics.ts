@@ -3,6 +3,7 @@ import { Tsp2pError } from '../errors.js';
 import { sandboxArgs } from '../cli/sandbox-options.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import type { LineDirective } from './parse.js';
+import { listOf } from '../options.js';
 import { counted } from '../words.js';
 import { findingsTable, workerList, workersTable } from './render.js';
 import type { P2PSession } from './session.js';
@@ -11,6 +12,11 @@ type Line = Extract<LineDirective, { kind: 'line' }>;
 
 const say = (sink: OutputSink, text: string) => sink.stream('stdout', text.endsWith('\n') ? text : `${text}\n`);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** A background process's own lines end with the terminal's "Ctrl-C stops it": a notebook has no Ctrl-C. */
+function forNotebook(text: string): string {
+  return text.replace(/; Ctrl-C stops it/g, '');
+}
 
 export async function runLineMagic(session: P2PSession, line: Line, sink: OutputSink, signal?: AbortSignal): Promise<void> {
   const { options, positionals } = line;
@@ -74,13 +80,13 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
     }
     case 'host': {
       const cluster = str(options.cluster);
-      const users = Array.isArray(options.users) ? options.users : [];
+      const users = listOf(options.users);
       if (!cluster || users.length === 0) throw Tsp2pError.USAGE('%p2p host needs --users=A,B,... and --cluster=YOU/NAME');
       const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...(str(options.duration) ? ['--duration', str(options.duration) as string] : []), ...(options.relay ? ['--relay'] : [])];
       // Hosting the same cluster again (new --users, say) replaces the host this notebook started before.
       for (const old of session.background.filter((b) => b.kind === 'host' && b.label === cluster)) await session.stopBackground(old);
       const host = await session.startBackground('host', args, /is up/, cluster);
-      say(sink, host.output.trim());
+      say(sink, `${forNotebook(host.output.trim())}\n(pid ${host.process.pid}; it ends with this kernel)`);
       return;
     }
     case 'worker': {
@@ -92,8 +98,7 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const worker = await session.startBackground('worker', args, /worker joined|waiting for .*'s host/, cluster ?? 'personal');
       const joined = worker.output.split('\n').find((l) => /worker joined/.test(l));
       const waiting = /waiting for (.*'s host \([^)]*\))/.exec(worker.output)?.[1];
-      // The worker's own line ends with the terminal's "Ctrl-C stops it": a notebook has none.
-      const said = joined?.trim().replace(/; Ctrl-C stops it$/, '');
+      const said = joined ? forNotebook(joined.trim()) : undefined;
       say(sink, `${said ?? `worker started; it waits for ${waiting} and joins when it is up`} (pid ${worker.process.pid}; it ends with this kernel)`);
       if (!joined) return;
       if (session.cluster) {

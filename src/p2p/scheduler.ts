@@ -9,6 +9,7 @@
 import { nanoid } from 'nanoid';
 import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { counted } from '../words.js';
 import type { Peer, PeerNetwork } from './peer-network.js';
 import { ROLE, type Frame, type FrameName } from './protocol.js';
 import { RemoteError } from './remote-error.js';
@@ -123,7 +124,7 @@ export class Scheduler {
     }
     const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, failed: 0, cancelled: 0, versions, path: 'direct' };
     this.#workers.set(peer.id, { peer, info, inflight: new Set(), others: 0, taskMs: null, tallied: false });
-    log.debug(`worker ${info.user}@${info.host} with ${info.slots} slot(s)`);
+    log.debug(`worker ${info.user}@${info.host} with ${counted(info.slots, 'slot')}`);
     this.#dispatch();
   }
 
@@ -132,7 +133,7 @@ export class Scheduler {
     if (!worker) return;
     this.#workers.delete(id);
     const lost = [...worker.inflight].map((t) => this.#tasks.get(t)).filter((e): e is Entry => e !== undefined);
-    if (lost.length) log.info(`worker ${worker.info.user}@${worker.info.host} lost (${why}): re-running ${lost.length} task(s)`);
+    if (lost.length) log.info(`worker ${worker.info.user}@${worker.info.host} lost (${why}): re-running ${counted(lost.length, 'task')}`);
     for (const entry of lost) this.#retry(entry, `its worker ${worker.info.user}@${worker.info.host} was lost (${why})`);
     this.#dispatch();
   }
