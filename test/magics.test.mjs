@@ -106,6 +106,8 @@ describe('%p2p magics through jupyter_client on a real cluster', { skip }, () =>
     assert.ok((await matches('%%p2p\nMath.fl')).includes('floor'));
     assert.ok((await matches('%p2p join ')).includes('alice/friends'));
     assert.ok((await matches('%p2p join ')).includes('diana/personal'));
+    // A friend whose clusters this home does not know yet: the owner's part, to go on typing from.
+    assert.ok((await matches('%p2p join ')).includes('bob/'));
     assert.deepEqual(await matches('%p2p jo'), ['join']);
     assert.ok((await matches('%p2p worker --')).includes('--sandbox'));
     const help = await kernel.shell('inspect', '%%p2p --all', 3, 0);

@@ -130,7 +130,9 @@ describe('the relay serves members only', { skip: skipUnlessNetns }, () => {
       assert.equal(JSON.parse(bob.stdout).opened, false);
       const worker = await world.startWorker('bob');
       const r = await world.cli('bob', ['status', '--cluster=alice/friends']);
-      assert.match(r.stdout, /bob\s+\S+\s+1\s+0\s+0\s+direct/, r.stdout);
+      // slots, busy, done, failed, cancelled, path
+      assert.match(r.stdout, /bob\s+\S+\s+1\s+0\s+0\s+0\s+0\s+direct/, r.stdout);
+      assert.match(r.stdout, /1 worker, 1 slot\n/);
       await worker.kill();
     } finally {
       await world.stop();

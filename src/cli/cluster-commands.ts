@@ -142,7 +142,7 @@ export const statusCommand: Command = {
       const workers = cluster.workers();
       if (options.json) say(JSON.stringify({ cluster: cluster.label, workers, ...(found ? {} : { found: cluster.diagnosis() }) }));
       else {
-        say(`${cluster.label}: ${workers.length} worker${workers.length === 1 ? '' : 's'}, ${workers.reduce((n, w) => n + w.slots, 0)} slots`);
+        say(`${cluster.label}: ${counted(workers.length, 'worker')}, ${counted(workers.reduce((n, w) => n + w.slots, 0), 'slot')}`);
         const counts = (w: { done: number; failed: number; cancelled: number }) => [w.done, w.failed, w.cancelled].map((n) => String(n).padStart(9)).join(' ');
         if (workers.length) say(`${'user'.padEnd(12)} ${'host'.padEnd(20)} ${'slots'.padStart(5)} ${'busy'.padStart(5)} ${['done', 'failed', 'cancelled'].map((h) => h.padStart(9)).join(' ')}  path`);
         for (const w of workers) say(`${w.user.padEnd(12)} ${w.host.padEnd(20)} ${String(w.slots).padStart(5)} ${String(w.running).padStart(5)} ${counts(w)}  ${w.path}`);

@@ -108,10 +108,13 @@ export class P2PExecutor implements Executor {
   readonly #completionSources: CompletionSources = {
     workers: async () => (this.session.cluster?.workers() ?? []).map(workerName),
     // Loaded when first asked: the kernel starts without the p2p modules.
+    // Clusters this home knows, then `FRIEND/` for each friend whose clusters it does not (yet).
     clusters: async () => {
-      const [{ knownClusters }, { loadIdentity }] = await Promise.all([import('../p2p/membership.js'), import('../p2p/identity.js')]);
+      const [{ knownClusters }, { loadIdentity }, { listFriends }] = await Promise.all([import('../p2p/membership.js'), import('../p2p/identity.js'), import('../p2p/friends.js')]);
       try {
-        return knownClusters(loadIdentity());
+        const known = knownClusters(loadIdentity());
+        const owners = new Set(known.map((c) => c.split('/')[0]));
+        return [...known, ...listFriends().filter((f) => !owners.has(f.name)).map((f) => `${f.name}/`)];
       } catch {
         return [];
       }
