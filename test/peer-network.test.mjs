@@ -46,7 +46,7 @@ test('a client and a worker dialling each other at once keep one connection, los
       network.on('replaced', () => (replaced += 1));
       // Sent the moment the peer appears: possibly on the connection about to be retired.
       network.on('peer', (peer) => peer.channel.send('cancel', { id: `probe-${round}` }));
-      network.on('frame', (_peer, name, frame) => name === 'cancel' && frame.id === `probe-${round}` && (probes[i] += 1));
+      network.handle({ cancel: (_peer, frame) => frame.id === `probe-${round}` && (probes[i] += 1) });
     });
     try {
       await Promise.all([client.start(), worker.start()]);

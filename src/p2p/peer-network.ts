@@ -34,7 +34,7 @@ import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
 import { Liveness, type Watched } from './liveness.js';
 import { shortKey } from './keys.js';
-import { frameIdOf, PeerChannel, ROLE, type Frame, type FrameName, type Hello } from './protocol.js';
+import { dispatchFrame, frameIdOf, PeerChannel, ROLE, type FrameName, type FrameTable, type Hello } from './protocol.js';
 import { isExpired, isMember, isNewer, openRoster, type OpenedRoster } from './roster.js';
 
 const log = createLogger('network');
@@ -107,7 +107,6 @@ interface NetworkEvents {
   replaced: [Peer];
   /** The peer sent a frame larger than this process takes (dropped); `id` when the frame starts with one. */
   oversize: [Peer, FrameName, string | null, number];
-  frame: [Peer, FrameName, Frame<FrameName>];
   roster: [OpenedRoster];
   revoked: [OpenedRoster];
 }
@@ -139,6 +138,13 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   readonly #discovery: Discovery;
   #certificateTimer: NodeJS.Timeout | null = null;
   #stopped = false;
+  /** The services' frame tables (a worker's, a client's scheduler): each frame goes to every table that has it. */
+  #tables = new Set<FrameTable<Peer>>();
+  /** Frames the network itself takes, given the connection they came on. */
+  readonly #ownFrames: FrameTable<SecretStream> = {
+    retire: (socket) => this.#retirements.retiredThere(socket),
+    roster: (_socket, frame) => void this.adoptRoster(frame.roster),
+  };
 
   constructor(private readonly options: NetworkOptions) {
     super();
@@ -370,9 +376,8 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
         onframe: (name, frame) => {
           // Frames still arriving on a retired connection belong to the peer, as long as it is here.
           if (!peer || this.#peers.get(id) !== peer) return;
-          if (name === 'retire') return this.#retirements.retiredThere(socket);
-          if (name === 'roster') this.adoptRoster((frame as Frame<'roster'>).roster);
-          else this.emit('frame', peer, name, frame as Frame<FrameName>);
+          if (dispatchFrame(this.#ownFrames, socket, name, frame)) return;
+          for (const table of this.#tables) dispatchFrame(table, peer, name, frame);
         },
         onclose: () => socket.destroy(),
         onoversize: (name, head, size) => {
@@ -435,6 +440,12 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     } catch (err) {
       log.warn(`moving to the new topic: ${messageOf(err)}`);
     }
+  }
+
+  /** Takes peers' frames of the names `table` has handlers for, until the returned function is called. */
+  handle(table: FrameTable<Peer>): () => void {
+    this.#tables.add(table);
+    return () => this.#tables.delete(table);
   }
 
   /** The connected peers that have one of `roles` (e.g. a worker's clients, for its load). */

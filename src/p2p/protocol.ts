@@ -77,7 +77,23 @@ export type Frame<N extends FrameName> = StructOf<(typeof FIELDS)[N]>;
 const FRAMES = Object.fromEntries(Object.entries(FIELDS).map(([name, fields]) => [name, struct(fields)])) as { [N in FrameName]: Encoder<Frame<N>> };
 export type FrameHandler = <N extends FrameName>(name: N, frame: Frame<N>) => void;
 
+/**
+ * One handler per frame name, each given its own frame's type: how a service takes peers' frames (as the
+ * kernel's handler table keyed by msg_type). A frame without an entry is not that table's business.
+ */
+export type FrameTable<C> = { [N in FrameName]?: (context: C, frame: Frame<N>) => void };
+
+/** Hands `frame` to the table's handler for `name`. Returns whether the table has one. */
+export function dispatchFrame<C, N extends FrameName>(table: FrameTable<C>, context: C, name: N, frame: Frame<N>): boolean {
+  const handler = table[name];
+  if (!handler) return false;
+  handler(context, frame);
+  return true;
+}
+
 const FRAME_NAMES = Object.keys(FRAMES) as FrameName[];
+/** The frame name of a protomux message type, or null for a type this version does not know. */
+const frameName = (type: number): FrameName | null => FRAME_NAMES[type] ?? null;
 const PART = FRAME_NAMES.indexOf('part');
 /** Frames larger than this travel as parts. */
 export const PART_SIZE = 1024 * 1024;
@@ -195,9 +211,11 @@ export class PeerChannel {
 
   #receivePart(raw: Uint8Array, onframe: FrameHandler): void {
     let part: Frame<'part'>;
+    let name: FrameName | null;
     try {
       part = decode(FRAMES.part, raw, 'part frame');
-      if (part.type === PART || !FRAME_NAMES[part.type]) throw new Error(`part of unknown frame type ${part.type}`);
+      name = frameName(part.type);
+      if (part.type === PART || !name) throw new Error(`part of unknown frame type ${part.type}`);
     } catch (err) {
       this.#parts = null;
       this.#dropped(`a malformed frame: ${messageOf(err)}`);
@@ -213,25 +231,24 @@ export class PeerChannel {
     if (current.size > this.#maxFrame) {
       this.#parts = null;
       this.#discarding = !part.last;
-      const name = FRAME_NAMES[part.type] as FrameName;
       this.#dropped(`a ${name} frame larger than ${this.#maxFrame} bytes`);
       this.#events.onoversize?.(name, current.chunks[0] as Buffer, current.size);
       return;
     }
     this.#parts = part.last ? null : current;
-    if (part.last) this.#receive(FRAME_NAMES[part.type] as FrameName, Buffer.concat(current.chunks, current.size), onframe);
+    if (part.last) this.#receive(name, Buffer.concat(current.chunks, current.size), onframe);
   }
 
-  #receive(name: FrameName, raw: Uint8Array, onframe: FrameHandler): void {
-    let frame: unknown;
+  #receive<N extends FrameName>(name: N, raw: Uint8Array, onframe: FrameHandler): void {
+    let frame: Frame<N>;
     try {
-      frame = decode(FRAMES[name] as Encoder<unknown>, raw, `${name} frame`);
+      frame = decode(FRAMES[name], raw, `${name} frame`);
     } catch (err) {
       this.#dropped(`a malformed frame: ${messageOf(err)}`);
       return;
     }
     try {
-      onframe(name, frame as Frame<typeof name>);
+      onframe(name, frame);
     } catch (err) {
       // A handler bug must not tear down the connection (protomux would destroy it): log loudly instead.
       log.error(`${this.#label}: handling a ${name} frame failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -241,7 +258,7 @@ export class PeerChannel {
   send<N extends FrameName>(name: N, frame: Frame<N>): boolean {
     if (this.#channel.closed) return false;
     const index = FRAME_NAMES.indexOf(name);
-    const bytes = encode(FRAMES[name] as unknown as Encoder<Frame<N>>, frame);
+    const bytes = encode(FRAMES[name], frame);
     if (bytes.length <= BATCH_BYTES && this.#batched + bytes.length <= BATCH_BYTES) {
       this.#batch(bytes.length);
       return (this.#messages[index] as Message<Uint8Array>).send(bytes);

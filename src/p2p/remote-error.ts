@@ -2,6 +2,8 @@
  * An error raised on a worker, as data (ipyparallel's RemoteError): the remote name, message and stack, and
  * which worker it came from. It maps one to one onto a Jupyter `error` message.
  */
+import { jsonObject } from './json-fields.js';
+
 export interface RemoteErrorData {
   ename: string;
   evalue: string;
@@ -45,18 +47,16 @@ export class RemoteError extends Error {
     return { ename: this.ename, evalue: this.evalue, traceback: [`${RED}${BOLD}${this.ename}${RESET}: ${this.evalue}`, ...frames, `  (on worker ${this.worker})`] };
   }
 
+  /** An error frame's JSON, field by field (it comes from another machine): what is missing or not text is left out. */
   static fromJson(json: string): RemoteError {
-    let data: Partial<RemoteErrorData> = {};
-    try {
-      data = JSON.parse(json) as Partial<RemoteErrorData>;
-    } catch {
-      data = { ename: 'RemoteError', evalue: 'the worker sent an unreadable error' };
-    }
+    const data = jsonObject(json);
+    if (!data) return new RemoteError({ ename: 'RemoteError', evalue: 'the worker sent an unreadable error', stack: '', worker: 'unknown worker' });
+    const text = (name: string, otherwise: string) => (typeof data[name] === 'string' ? String(data[name]) : otherwise);
     return new RemoteError({
-      ename: String(data.ename ?? 'Error'),
-      evalue: String(data.evalue ?? ''),
-      stack: String(data.stack ?? ''),
-      worker: String(data.worker ?? 'unknown worker'),
+      ename: text('ename', 'Error'),
+      evalue: text('evalue', ''),
+      stack: text('stack', ''),
+      worker: text('worker', 'unknown worker'),
       ...(typeof data.code === 'string' ? { code: data.code } : {}),
     });
   }

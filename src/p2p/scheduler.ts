@@ -11,9 +11,10 @@ import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { counted } from '../words.js';
 import type { Peer, PeerNetwork } from './peer-network.js';
-import { ROLE, type Frame, type FrameName } from './protocol.js';
+import { ROLE, type FrameName, type FrameTable } from './protocol.js';
 import { RemoteError } from './remote-error.js';
-import { TaskHandle, type DisplayEvent, type TaskSpec, type WorkerInfo } from './task-handle.js';
+import { parseDisplayEvent, TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
+import { jsonObject } from './json-fields.js';
 import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire, type WireValue } from './values.js';
 
 const log = createLogger('scheduler');
@@ -86,7 +87,6 @@ export class Scheduler {
   ) {
     const onPeer = (peer: Peer) => this.#addWorker(peer);
     const onClose = (peer: Peer) => this.#removeWorker(peer.id, 'its connection closed');
-    const onFrame = (peer: Peer, name: FrameName, frame: Frame<FrameName>) => this.#frame(peer, name, frame);
     // A result or emit too large to take, dropped as it came: the task fails, saying so.
     const onOversize = (peer: Peer, _name: FrameName, id: string | null, size: number) => {
       const entry = id === null ? undefined : this.#tasks.get(id);
@@ -94,12 +94,11 @@ export class Scheduler {
     };
     network.on('peer', onPeer);
     network.on('close', onClose);
-    network.on('frame', onFrame);
     network.on('oversize', onOversize);
     this.#listeners.push(
       () => network.off('peer', onPeer),
       () => network.off('close', onClose),
-      () => network.off('frame', onFrame),
+      network.handle(this.#frames),
       () => network.off('oversize', onOversize),
     );
     for (const peer of network.peers) this.#addWorker(peer);
@@ -116,12 +115,10 @@ export class Scheduler {
 
   #addWorker(peer: Peer): void {
     if (!(peer.hello.roles & ROLE.worker) || this.#workers.has(peer.id)) return;
-    let versions: Record<string, string> = {};
-    try {
-      versions = JSON.parse(peer.hello.versions) as Record<string, string>;
-    } catch {
-      // a worker with unreadable versions is still a worker
-    }
+    // What it runs (tsp2p, Node, platform; who started it), as text fields only: a worker with unreadable
+    // versions is still a worker.
+    const versions: Record<string, string> = {};
+    for (const [name, value] of Object.entries(jsonObject(peer.hello.versions) ?? {})) if (typeof value === 'string') versions[name] = value;
     const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, failed: 0, cancelled: 0, versions, path: 'direct' };
     this.#workers.set(peer.id, { peer, info, inflight: new Set(), others: 0, taskMs: null, tallied: false });
     log.debug(`worker ${info.user}@${info.host} with ${counted(info.slots, 'slot')}`);
@@ -256,18 +253,30 @@ export class Scheduler {
     worker.peer.channel.send('task', { id: handle.id, code: handle.spec.code, json: entry.wire.json, buffers: entry.wire.buffers, timeoutMs: handle.spec.timeoutMs ?? 0, attempt: handle.attempts });
   }
 
-  #frame(peer: Peer, name: FrameName, frame: Frame<FrameName>): void {
-    const worker = this.#workers.get(peer.id);
-    if (!worker) return;
-    if (name === 'unknown') return this.#unknown(worker, (frame as Frame<'unknown'>).ids);
-    if (name === 'tally') {
-      const { done, failed, cancelled } = frame as Frame<'tally'>;
-      Object.assign(worker.info, { done, failed, cancelled });
-      worker.tallied = true;
-      return;
-    }
-    if (name === 'load') {
-      const load = frame as Frame<'load'>;
+  /** The worker a frame came from, if it is one of ours. */
+  #workerOf(peer: Peer): WorkerState | undefined {
+    return this.#workers.get(peer.id);
+  }
+
+  /**
+   * The task a frame is about, if it is ours and still at that worker: frames of a task re-run elsewhere,
+   * or already settled, are stale and dropped.
+   */
+  #taskAt(peer: Peer, id: string): { entry: Entry; worker: WorkerState } | null {
+    const worker = this.#workerOf(peer);
+    const entry = this.#tasks.get(id);
+    return worker && entry && entry.worker === worker ? { entry, worker } : null;
+  }
+
+  /** Workers' frames, one handler each (as the kernel's msg_type table). */
+  readonly #frames: FrameTable<Peer> = {
+    unknown: (peer, frame) => {
+      const worker = this.#workerOf(peer);
+      if (worker) this.#unknown(worker, frame.ids);
+    },
+    load: (peer, load) => {
+      const worker = this.#workerOf(peer);
+      if (!worker) return;
       Object.assign(worker.info, { slots: load.slots, running: load.running, queued: load.queued });
       // An older worker sends no tally: its finished tasks all count as done.
       if (!worker.tallied) worker.info.done = load.done;
@@ -275,74 +284,78 @@ export class Scheduler {
       // (Computed here, once: as our tasks finish, the count must not keep standing in for them.)
       worker.others = Math.max(0, load.running + load.queued - worker.inflight.size);
       this.#dispatch();
-      return;
-    }
-    const entry = this.#tasks.get((frame as { id: string }).id);
-    // Frames of a task re-run elsewhere, or already settled, are stale: drop them.
-    if (!entry || entry.worker !== worker) return;
-    const { handle } = entry;
-    switch (name) {
-      case 'started':
-        entry.startedAt = performance.now();
-        handle.setStatus('running');
-        handle.emit('started', { ...worker.info });
-        break;
-      case 'stream': {
-        const f = frame as Frame<'stream'>;
-        handle.emit('stream', f.name === 'stderr' ? 'stderr' : 'stdout', f.text);
-        break;
+    },
+    tally: (peer, { done, failed, cancelled }) => {
+      const worker = this.#workerOf(peer);
+      if (!worker) return;
+      Object.assign(worker.info, { done, failed, cancelled });
+      worker.tallied = true;
+    },
+    started: (peer, frame) => {
+      const at = this.#taskAt(peer, frame.id);
+      if (!at) return;
+      at.entry.startedAt = performance.now();
+      at.entry.handle.setStatus('running');
+      at.entry.handle.emit('started', { ...at.worker.info });
+    },
+    stream: (peer, frame) => this.#taskAt(peer, frame.id)?.entry.handle.emit('stream', frame.name === 'stderr' ? 'stderr' : 'stdout', frame.text),
+    display: (peer, frame) => {
+      const at = this.#taskAt(peer, frame.id);
+      if (!at) return;
+      const event = parseDisplayEvent(frame.json);
+      if (event) at.entry.handle.emit('display', event);
+      else log.warn('dropped an unreadable display frame');
+    },
+    emit: (peer, frame) => {
+      const at = this.#taskAt(peer, frame.id);
+      if (!at) return;
+      let data: unknown;
+      try {
+        data = fromWire(frame, this.maxValueBytes);
+      } catch (err) {
+        // Nothing the task emits may cost more than a result may: it ends, saying why.
+        this.abort(at.entry.handle, err instanceof Error ? err : new Error(String(err)), 'failed');
+        return;
       }
-      case 'display':
+      at.entry.handle.emit('emit', data);
+    },
+    result: (peer, frame) => {
+      const at = this.#taskAt(peer, frame.id);
+      if (!at) return;
+      const { entry, worker } = at;
+      const { handle } = entry;
+      handle.ms = frame.ms;
+      worker.taskMs = worker.taskMs === null ? frame.ms : 0.7 * worker.taskMs + 0.3 * frame.ms;
+      this.#settle(entry, () => {
         try {
-          handle.emit('display', JSON.parse((frame as Frame<'display'>).json) as DisplayEvent);
-        } catch {
-          log.warn('dropped an unreadable display frame');
-        }
-        break;
-      case 'emit': {
-        let data: unknown;
-        try {
-          data = fromWire(frame as Frame<'emit'>, this.maxValueBytes);
+          handle.resolve(fromWire(frame, this.maxValueBytes));
         } catch (err) {
-          // Nothing the task emits may cost more than a result may: it ends, saying why.
-          this.abort(handle, err instanceof Error ? err : new Error(String(err)), 'failed');
-          break;
+          handle.reject(err instanceof Error ? err : new Error(String(err)));
         }
-        handle.emit('emit', data);
-        break;
-      }
-      case 'result': {
-        const f = frame as Frame<'result'>;
-        handle.ms = f.ms;
-        worker.taskMs = worker.taskMs === null ? f.ms : 0.7 * worker.taskMs + 0.3 * f.ms;
-        this.#settle(entry, () => {
-          try {
-            handle.resolve(fromWire(f, this.maxValueBytes));
-          } catch (err) {
-            handle.reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        });
-        break;
-      }
-      case 'withdrawn':
-        this.#withdrawn(worker, entry);
-        break;
-      case 'lost':
-        this.#retry(entry, `its process ${(frame as Frame<'lost'>).reason}`);
-        this.#dispatch();
-        break;
-      case 'error': {
-        const remote = RemoteError.fromJson((frame as Frame<'error'>).json);
-        // What the worker did to the task is ours to say, in our own words and codes; the task's errors are data.
-        if (remote.workerCode === 'TASK_CANCELLED') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_CANCELLED(), 'cancelled'));
-        else if (remote.workerCode === 'TASK_TIMEOUT') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_TIMEOUT(handle.spec.timeoutMs ?? 0, remote.worker)));
-        else this.#settle(entry, () => handle.reject(remote, remote.ename === 'CancelledError' ? 'cancelled' : 'failed'));
-        break;
-      }
-      default:
-        break;
-    }
-  }
+      });
+    },
+    withdrawn: (peer, frame) => {
+      const at = this.#taskAt(peer, frame.id);
+      if (at) this.#withdrawn(at.worker, at.entry);
+    },
+    lost: (peer, frame) => {
+      const at = this.#taskAt(peer, frame.id);
+      if (!at) return;
+      this.#retry(at.entry, `its process ${frame.reason}`);
+      this.#dispatch();
+    },
+    error: (peer, frame) => {
+      const at = this.#taskAt(peer, frame.id);
+      if (!at) return;
+      const { entry } = at;
+      const { handle } = entry;
+      const remote = RemoteError.fromJson(frame.json);
+      // What the worker did to the task is ours to say, in our own words and codes; the task's errors are data.
+      if (remote.workerCode === 'TASK_CANCELLED') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_CANCELLED(), 'cancelled'));
+      else if (remote.workerCode === 'TASK_TIMEOUT') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_TIMEOUT(handle.spec.timeoutMs ?? 0, remote.worker)));
+      else this.#settle(entry, () => handle.reject(remote, remote.ename === 'CancelledError' ? 'cancelled' : 'failed'));
+    },
+  };
 
   /** Asks each worker holding tasks of ours sent a while ago whether it still holds them. */
   #audit(): void {

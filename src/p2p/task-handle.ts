@@ -3,6 +3,7 @@
  * events for what streams back while it runs. The value or error is delivered once, whatever re-runs happen.
  */
 import { EventEmitter } from 'node:events';
+import { isJsonObject, jsonObject } from './json-fields.js';
 import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
 
 /** The file name a task's code runs as on its worker: what its stack frames name. */
@@ -43,6 +44,19 @@ export interface TaskSpec {
 }
 
 export type DisplayEvent = { data: MimeBundle; metadata: JsonObject; displayId?: string; update: boolean } | { clear: true; wait: boolean };
+
+/**
+ * A display frame's JSON, checked field by field (it comes from another machine): a display event, or null
+ * when it is not one.
+ */
+export function parseDisplayEvent(json: string): DisplayEvent | null {
+  const value = jsonObject(json);
+  if (!value) return null;
+  if (value.clear === true) return { clear: true, wait: value.wait === true };
+  const { data, metadata, displayId } = value;
+  if (!isJsonObject(data) || (metadata !== undefined && !isJsonObject(metadata)) || (displayId !== undefined && typeof displayId !== 'string')) return null;
+  return { data, metadata: metadata ?? {}, ...(displayId !== undefined ? { displayId } : {}), update: value.update === true };
+}
 
 interface TaskEvents {
   status: [TaskStatus];

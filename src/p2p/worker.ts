@@ -93,7 +93,12 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
     });
     // Listening starts now, before the network does: a task that arrives while slots start waits for them.
     const network = options.network;
-    network.on('frame', (peer, name, frame) => this.#frame(peer, name, frame));
+    network.handle({
+      task: (peer, frame) => this.#enqueue(peer, frame),
+      cancel: (peer, frame) => this.#cancel(this.#key(peer, frame.id)),
+      withdraw: (peer, frame) => this.#withdraw(peer, frame.id),
+      inflight: (peer, frame) => this.#audit(peer, frame.ids),
+    });
     network.on('close', (peer) => this.#dropPeer(peer));
     network.on('oversize', (peer, name, id, size) => name === 'task' && id !== null && this.#refuse(peer, id, Tsp2pError.VALUE_TOO_LARGE(size, this.#maxValue)));
     network.on('peer', (peer) => (peer.hello.roles & ROLE.client) !== 0 && this.#sendLoad([peer]));
@@ -132,13 +137,6 @@ export class WorkerService extends EventEmitter<WorkerEvents> {
 
   #key(peer: Peer, id: string): string {
     return `${peer.id}:${id}`;
-  }
-
-  #frame(peer: Peer, name: FrameName, frame: Frame<FrameName>): void {
-    if (name === 'task') this.#enqueue(peer, frame as Frame<'task'>);
-    else if (name === 'cancel') this.#cancel(this.#key(peer, (frame as Frame<'cancel'>).id));
-    else if (name === 'withdraw') this.#withdraw(peer, (frame as Frame<'withdraw'>).id);
-    else if (name === 'inflight') this.#audit(peer, (frame as Frame<'inflight'>).ids);
   }
 
   /** Answers a task with an error before it runs (its frame or its inputs were more than this worker takes). */

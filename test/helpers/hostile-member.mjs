@@ -33,9 +33,9 @@ if (mode === 'forgetful') {
   // it holds, it says so.
   const node = await openNode({ cluster, roles: ROLE.worker, slots: 1 });
   node.network.on('peer', (peer) => peer.channel.send('load', { slots: 1, running: 0, queued: 0, done: 0 }));
-  node.network.on('frame', (peer, name, frame) => {
-    if (name === 'task') peer.channel.send('started', { id: frame.id });
-    else if (name === 'inflight') peer.channel.send('unknown', { ids: frame.ids });
+  node.network.handle({
+    task: (peer, frame) => peer.channel.send('started', { id: frame.id }),
+    inflight: (peer, frame) => peer.channel.send('unknown', { ids: frame.ids }),
   });
   say({ ready: true, id: node.network.session.publicKey.toString('hex') });
   await new Promise(() => {});
@@ -45,10 +45,11 @@ if (mode === 'worker') {
   const node = await openNode({ cluster, roles: ROLE.worker, slots: 1 });
   const bomb = bombValue('dense');
   node.network.on('peer', (peer) => peer.channel.send('load', { slots: 1, running: 0, queued: 0, done: 0 }));
-  node.network.on('frame', (peer, name, frame) => {
-    if (name !== 'task') return;
-    peer.channel.send('started', { id: frame.id });
-    peer.channel.send('result', { id: frame.id, ...bomb, ms: 1 });
+  node.network.handle({
+    task: (peer, frame) => {
+      peer.channel.send('started', { id: frame.id });
+      peer.channel.send('result', { id: frame.id, ...bomb, ms: 1 });
+    },
   });
   say({ ready: true, bytes: bomb.buffers[0].byteLength });
   await new Promise(() => {});
@@ -58,8 +59,9 @@ const c = await Cluster.join({ cluster });
 await c.waitForWorkers(1, 15_000);
 const workers = c.node.network.peers.filter((p) => p.hello.roles & ROLE.worker);
 const answers = new Map();
-c.node.network.on('frame', (_peer, name, frame) => {
-  if (name === 'error' || name === 'result') answers.set(frame.id, name === 'error' ? JSON.parse(frame.json) : { result: true });
+c.node.network.handle({
+  error: (_peer, frame) => answers.set(frame.id, JSON.parse(frame.json)),
+  result: (_peer, frame) => answers.set(frame.id, { result: true }),
 });
 
 if (mode === 'bombs') {
