@@ -41,12 +41,12 @@ export async function startTsp2p(args: string[], options: StartOptions): Promise
   await new Promise<void>((resolve, reject) => {
     const onExit = (code: number | null) => {
       clearTimeout(timer);
-      reject(new Tsp2pError('BACKGROUND_FAILED', `${options.label} stopped (exit ${code}):\n${output.trim()}`));
+      reject(Tsp2pError.BACKGROUND_FAILED(options.label, `stopped (exit ${code})`, output));
     };
     const timer = setTimeout(() => {
       child.off('exit', onExit);
       child.kill('SIGKILL');
-      reject(new Tsp2pError('BACKGROUND_FAILED', `${options.label} did not start within ${timeoutMs / 1000} s:\n${output}`));
+      reject(Tsp2pError.BACKGROUND_FAILED(options.label, `did not start within ${timeoutMs / 1000} s`, output));
     }, timeoutMs);
     const check = () => {
       if (!options.ready.test(output)) return;

@@ -1,12 +1,32 @@
 /**
- * One error type for the whole project, with stable `code`s (in the style of hyperdht's DHTError):
- * callers branch on `err.code`, never on message text. Factories keep messages consistent and say
- * what to do next, because most of these reach a user.
+ * One error family for the whole project, with stable `code`s (in the style of hyperdht's DHTError):
+ * callers branch on `err.code`, never on message text. Every code has its factory here, which keeps its
+ * message consistent and says what to do next, because most of these reach a user. An error raised by a
+ * task on a worker is one of them too (RemoteError, REMOTE_ERROR), carried as data.
  */
-export class Tsp2pError extends Error {
-  readonly code: string;
+import { jsonObject } from './json-fields.js';
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+export type Tsp2pCode =
+  // Jupyter: wire, kernels, notebooks
+  | 'BAD_FRAMES' | 'BAD_SIGNATURE' | 'BAD_SIGNATURE_SCHEME' | 'BAD_CONNECTION_FILE' | 'STDIN_NOT_ALLOWED'
+  | 'NO_KERNELSPEC' | 'KERNEL_DIED' | 'BAD_NOTEBOOK' | 'CELL_FAILED'
+  | 'NO_PARAMETERS_CELL' | 'UNKNOWN_PARAMETER' | 'BAD_PARAMETERS_FILE'
+  // Waiting, stopping, usage, processes
+  | 'TIMEOUT' | 'STILL_CONNECTING' | 'CANCELLED' | 'CLOSED' | 'USAGE' | 'BACKGROUND_FAILED' | 'DEMO_FAILED'
+  // Identities, friends, homes, clusters
+  | 'UNKNOWN_USER' | 'NOT_A_FRIEND' | 'DUPLICATE_FRIEND' | 'BAD_KEY' | 'BAD_IDENTITY' | 'INSECURE_HOME'
+  | 'BAD_CLUSTER_NAME' | 'NOT_A_MEMBER' | 'HOST_UNREACHABLE' | 'INVITE_UNREACHABLE' | 'JOIN_TIMEOUT'
+  | 'NOT_HOSTED' | 'BAD_ROSTER' | 'BAD_INVITE' | 'BAD_CERTIFICATE' | 'BAD_FRAME'
+  // Tasks
+  | 'NOT_JOINED' | 'NOT_ON_WORKER' | 'NO_WORKERS' | 'NO_SUCH_WORKER' | 'NO_FREE_WORKER' | 'TASK_TIMEOUT'
+  | 'TASK_CANCELLED' | 'TASK_PROCESS_DIED' | 'WORKER_LOST' | 'UNSHIPPABLE' | 'VALUE_TOO_LARGE'
+  | 'SANDBOX_UNAVAILABLE' | 'REMOTE_ERROR';
+
+export class Tsp2pError extends Error {
+  readonly code: Tsp2pCode;
+
+  /** Made by the factories below (and RemoteError): a code has one wording, in one place. */
+  protected constructor(code: Tsp2pCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'Tsp2pError';
     this.code = code;
@@ -18,6 +38,25 @@ export class Tsp2pError extends Error {
   }
   static BAD_SIGNATURE(): Tsp2pError {
     return new Tsp2pError('BAD_SIGNATURE', 'message signature does not verify');
+  }
+  static BAD_SIGNATURE_SCHEME(scheme: string): Tsp2pError {
+    return new Tsp2pError('BAD_SIGNATURE_SCHEME', `unsupported signature_scheme "${scheme}": use hmac-sha256`);
+  }
+  static STDIN_NOT_ALLOWED(): Tsp2pError {
+    return new Tsp2pError('STDIN_NOT_ALLOWED', 'this client does not accept input requests (allow_stdin is false)');
+  }
+  static NO_KERNELSPEC(name: string, searched: readonly string[]): Tsp2pError {
+    return new Tsp2pError('NO_KERNELSPEC', `no kernelspec named "${name}" in ${searched.join(', ')}: run \`tsp2p install\``);
+  }
+  static KERNEL_DIED(how: string): Tsp2pError {
+    return new Tsp2pError('KERNEL_DIED', `the kernel exited during start-up (code ${how})`);
+  }
+  static BAD_NOTEBOOK(file: string, why: string): Tsp2pError {
+    return new Tsp2pError('BAD_NOTEBOOK', `${file}: ${why}`);
+  }
+  /** `index`: 0-based, among the code cells. */
+  static CELL_FAILED(index: number, ename: string, evalue: string): Tsp2pError {
+    return new Tsp2pError('CELL_FAILED', `cell ${index + 1} failed: ${ename}: ${evalue}`);
   }
   static BAD_CONNECTION_FILE(file: string, why: string): Tsp2pError {
     return new Tsp2pError('BAD_CONNECTION_FILE', `connection file ${file}: ${why}`);
@@ -36,9 +75,16 @@ export class Tsp2pError extends Error {
     return new Tsp2pError('CLOSED', `${what} is closed`);
   }
 
-  // Usage (command line and magics)
+  // Usage (command line and magics), processes
   static USAGE(message: string): Tsp2pError {
     return new Tsp2pError('USAGE', message);
+  }
+  /** A process started in the background (`label`) stopped before it was up, or never said it was. */
+  static BACKGROUND_FAILED(label: string, why: string, output: string): Tsp2pError {
+    return new Tsp2pError('BACKGROUND_FAILED', `${label} ${why}:\n${output.trim()}`);
+  }
+  static DEMO_FAILED(why: string): Tsp2pError {
+    return new Tsp2pError('DEMO_FAILED', why);
   }
 
   // Notebooks run headless with parameters (tsp2p run -p)
@@ -64,6 +110,21 @@ export class Tsp2pError extends Error {
         `(they print it with \`tsp2p id\`), or let the host print an invite code for them`,
     );
   }
+  static NOT_A_FRIEND(name: string): Tsp2pError {
+    return new Tsp2pError('NOT_A_FRIEND', `${name} is not in your friends book (see \`tsp2p friends list\`)`);
+  }
+  static DUPLICATE_FRIEND(existing: string): Tsp2pError {
+    return new Tsp2pError('DUPLICATE_FRIEND', `that key is already in your friends book as "${existing}"`);
+  }
+  static BAD_IDENTITY(file: string): Tsp2pError {
+    return new Tsp2pError('BAD_IDENTITY', `${file} is damaged: its secret key does not match its public key`);
+  }
+  static INSECURE_HOME(home: string, mode: number, why: string): Tsp2pError {
+    return new Tsp2pError(
+      'INSECURE_HOME',
+      `${home} is readable by others (mode ${mode.toString(8)}) and could not be made private (${why}): run \`chmod 700 ${home}\` as its owner, or set TSP2P_HOME to a directory of yours`,
+    );
+  }
   static BAD_KEY(text: string, why: string): Tsp2pError {
     return new Tsp2pError('BAD_KEY', `"${text}" is not a public key: ${why}`);
   }
@@ -83,6 +144,9 @@ export class Tsp2pError extends Error {
       { cause },
     );
   }
+  static INVITE_UNREACHABLE(owner: string, problem: string, cause: unknown): Tsp2pError {
+    return new Tsp2pError('INVITE_UNREACHABLE', `could not redeem the invite at ${owner}'s host: ${problem}. The invite works while \`tsp2p host\` runs.`, { cause });
+  }
   static JOIN_TIMEOUT(cluster: string, phase: string): Tsp2pError {
     return new Tsp2pError('JOIN_TIMEOUT', `joining ${cluster} did not finish in time: stuck ${phase} (is the DHT reachable? see --bootstrap)`);
   }
@@ -95,10 +159,17 @@ export class Tsp2pError extends Error {
   static BAD_INVITE(why: string): Tsp2pError {
     return new Tsp2pError('BAD_INVITE', `invite rejected: ${why}`);
   }
+  static BAD_CERTIFICATE(why: string): Tsp2pError {
+    return new Tsp2pError('BAD_CERTIFICATE', `certificate ${why}`);
+  }
 
   // Tasks
   static NOT_JOINED(): Tsp2pError {
     return new Tsp2pError('NOT_JOINED', 'not joined to a cluster: run `%p2p join OWNER/NAME` (or `%p2p join` for your personal cluster)');
+  }
+  /** `what`: what only works inside a task on a worker, and what to use in the kernel instead. */
+  static NOT_ON_WORKER(what: string): Tsp2pError {
+    return new Tsp2pError('NOT_ON_WORKER', what);
   }
   /** `reached`: members were found and being dialled (or failed): the next step is not starting a worker. */
   static NO_WORKERS(cluster: string, ms: number, worker?: string, found?: string, reached = false): Tsp2pError {
@@ -150,6 +221,58 @@ export class Tsp2pError extends Error {
   }
   static BAD_FRAME(why: string): Tsp2pError {
     return new Tsp2pError('BAD_FRAME', `malformed peer frame: ${why}`);
+  }
+}
+
+/** An error raised by a task on a worker, as it travels in an `error` frame. */
+export interface RemoteErrorData {
+  ename: string;
+  evalue: string;
+  stack: string;
+  worker: string;
+  /** Set when the worker itself ended the task (a Tsp2pError code: TASK_TIMEOUT, TASK_CANCELLED), not the task. */
+  code?: string;
+}
+
+/**
+ * An error raised on a worker, as data (ipyparallel's RemoteError): the remote name, message and stack, and
+ * which worker it came from. The notebook shows it as the task's own error (engine/error-report.ts).
+ */
+export class RemoteError extends Tsp2pError {
+  /** What the worker did to the task, when it was the worker that ended it (see RemoteErrorData). */
+  readonly workerCode: string | null;
+  readonly ename: string;
+  readonly evalue: string;
+  readonly remoteStack: string;
+  readonly worker: string;
+
+  constructor(data: RemoteErrorData) {
+    super('REMOTE_ERROR', `${data.ename}: ${data.evalue} (on ${data.worker})`);
+    this.name = 'RemoteError';
+    this.ename = data.ename;
+    this.evalue = data.evalue;
+    this.remoteStack = data.stack;
+    this.worker = data.worker;
+    this.workerCode = data.code ?? null;
+  }
+
+  /** The error frame's JSON: built here only, for the task's own errors and for what the worker did. */
+  static toJson(data: RemoteErrorData): string {
+    return JSON.stringify(data);
+  }
+
+  /** An error frame's JSON, field by field (it comes from another machine): what is missing or not text is left out. */
+  static fromJson(json: string): RemoteError {
+    const data = jsonObject(json);
+    if (!data) return new RemoteError({ ename: 'RemoteError', evalue: 'the worker sent an unreadable error', stack: '', worker: 'unknown worker' });
+    const text = (name: string, otherwise: string) => (typeof data[name] === 'string' ? String(data[name]) : otherwise);
+    return new RemoteError({
+      ename: text('ename', 'Error'),
+      evalue: text('evalue', ''),
+      stack: text('stack', ''),
+      worker: text('worker', 'unknown worker'),
+      ...(typeof data.code === 'string' ? { code: data.code } : {}),
+    });
   }
 }
 

@@ -115,3 +115,42 @@ describe('CellSources', () => {
     assert.equal(frames.at(-1), '    ... the frame above 2 more times');
   });
 });
+
+describe('one error family', () => {
+  test('every code has its factory, named as the code; each makes a Tsp2pError with that code', async () => {
+    const { Tsp2pError } = await import('../dist/errors.js');
+    const factories = Object.getOwnPropertyNames(Tsp2pError).filter((n) => /^[A-Z_]+$/.test(n));
+    assert.ok(factories.length >= 40, `${factories.length} factories`);
+    for (const name of factories) {
+      if (name === 'GAVE_UP') continue; // TASK_PROCESS_DIED or WORKER_LOST, by cause
+      const args = { NO_KERNELSPEC: ['tsp2p', ['/usr/share/jupyter']], NO_SUCH_WORKER: ['bob', 'alice/friends', ['carol@vm']], UNKNOWN_PARAMETER: ['nrwo', 'nb.ipynb', ['nrow']] }[name] ?? ['x', 1, 'y', 'z', false];
+      const made = Tsp2pError[name](...args);
+      assert.ok(made instanceof Tsp2pError, name);
+      assert.equal(made.code, name);
+      assert.ok(made.message.length > 0, name);
+    }
+    assert.equal(Tsp2pError.GAVE_UP(2, ['its process was killed by SIGKILL', 'its process was killed by SIGKILL']).code, 'TASK_PROCESS_DIED');
+    assert.equal(Tsp2pError.GAVE_UP(3, ['the worker vanished']).code, 'WORKER_LOST');
+  });
+
+  test("a task's error from a worker is one of the family, read field by field, and shown as the task's own", async () => {
+    const { RemoteError, Tsp2pError } = await import('../dist/errors.js');
+    const { thrownReport } = await import('../dist/engine/error-report.js');
+    const remote = RemoteError.fromJson(RemoteError.toJson({ ename: 'RangeError', evalue: 'too far', stack: 'RangeError: too far\n    at deep (task-abc.js:3:9)', worker: 'bob@vm' }));
+    assert.ok(remote instanceof Tsp2pError);
+    assert.equal(remote.code, 'REMOTE_ERROR');
+    const report = thrownReport(remote);
+    assert.deepEqual([report.ename, report.evalue], ['RangeError', 'too far']);
+    assert.equal(report.traceback.at(-1), '  (on worker bob@vm)');
+    assert.ok(report.traceback.includes('    at deep (task-abc.js:3:9)'));
+    // Unreadable or oddly shaped JSON from a peer: no exception, nothing taken on trust.
+    assert.equal(RemoteError.fromJson('not json').evalue, 'the worker sent an unreadable error');
+    const odd = RemoteError.fromJson(JSON.stringify({ ename: { toString: 1 }, evalue: 7, worker: ['x'] }));
+    assert.deepEqual([odd.ename, odd.evalue, odd.worker], ['Error', '', 'unknown worker']);
+    // tsp2p's own errors: one name and their code, whatever met them.
+    const own = thrownReport(Tsp2pError.NOT_JOINED());
+    assert.equal(own.ename, 'Tsp2pError');
+    assert.match(own.traceback[0], /Tsp2pError.* \[NOT_JOINED\]: not joined/);
+    assert.equal(thrownReport(Tsp2pError.USAGE('bad')).ename, 'UsageError');
+  });
+});

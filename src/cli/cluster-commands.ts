@@ -171,7 +171,7 @@ export const execCommand: Command = {
     epilog: ['Exits 1 when the task fails (its remote error is printed) or no worker is available.'],
   },
   async run({ options, positionals }) {
-    const { RemoteError } = await import('../p2p/remote-error.js');
+    const { RemoteError } = await import('../errors.js');
     const waitMs = typeof options.wait === 'number' ? options.wait : DEFAULT_WAIT_MS;
     const deadline = Date.now() + waitMs;
     const cluster = await joinUntil(options, deadline);

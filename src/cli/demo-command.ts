@@ -35,7 +35,7 @@ function asUser<T>(home: string, fn: () => T): T {
 /** The size of a PNG, from its IHDR chunk. */
 function pngSize(file: string): { width: number; height: number } {
   const bytes = readFileSync(file);
-  if (bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') throw new Tsp2pError('DEMO_FAILED', `${file} is not a PNG`);
+  if (bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') throw Tsp2pError.DEMO_FAILED(`${file} is not a PNG`);
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
@@ -132,7 +132,7 @@ async function demo(outDir: string, workers: number, slots: number, parameters: 
     copyFileSync(NOTEBOOK, notebook);
     step('diana runs notebooks/mandelbrot.ipynb headless through the tsp2p kernel');
     const run = await processes.run(['run', notebook, '--timeout', '5m', ...parameters], env('diana'), outDir);
-    if (run.code !== 0) throw new Tsp2pError('DEMO_FAILED', `the notebook failed:\n${run.stdout.trim()}`);
+    if (run.code !== 0) throw Tsp2pError.DEMO_FAILED(`the notebook failed:\n${run.stdout.trim()}`);
     const texts = outputTexts(notebook);
     const summary = texts.find((t) => /pixels, \d+ tiles/.test(t))?.replace(/^'|'$/g, '');
     const perWorker = texts.find((t) => /tiles: /.test(t) && /total: /.test(t));

@@ -53,7 +53,7 @@ export const friendsCommand: Command = {
     if (action === 'rm' || action === 'remove') {
       const [name] = args;
       if (!name) throw Tsp2pError.USAGE('usage: tsp2p friends rm NAME');
-      if (!removeFriend(name)) throw new Tsp2pError('NOT_FOUND', `${name} is not in your friends book (see \`tsp2p friends list\`)`);
+      if (!removeFriend(name)) throw Tsp2pError.NOT_A_FRIEND(name);
       say(`removed ${name}`);
       return 0;
     }

@@ -84,6 +84,7 @@ for (const stream of [process.stdout, process.stderr]) {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    // (A task's own error, RemoteError, is printed by the command that ran it, with its remote stack.)
     if (err instanceof Tsp2pError) {
       process.stderr.write(`tsp2p: ${err.message}\n`);
       process.exit(err.code === 'USAGE' ? 2 : 1);

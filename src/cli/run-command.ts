@@ -78,7 +78,7 @@ export const runCommand: Command = {
     writeNotebook(out, result.notebook);
     process.stdout.write(`wrote ${out} (${(result.ms / 1000).toFixed(1)} s)\n`);
     if (result.failedCell !== null) {
-      throw new Tsp2pError('CELL_FAILED', `cell ${result.failedCell + 1} failed: ${result.error?.ename}: ${result.error?.evalue}`);
+      throw Tsp2pError.CELL_FAILED(result.failedCell, result.error?.ename ?? 'Error', result.error?.evalue ?? '');
     }
     return 0;
   },

@@ -2,8 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from 'tslab/dist/converter.js';
 import type { ErrorContent } from '../jupyter/messages.js';
-import { Tsp2pError } from '../errors.js';
-import { cellSources } from './cell-sources.js';
+import { RemoteError, Tsp2pError } from '../errors.js';
+import { cellSources, type CodeOrigin } from './cell-sources.js';
 import { inspectValue } from './mime.js';
 
 const RED = '\x1b[31m';
@@ -44,9 +44,6 @@ function isUserFrame(line: string): boolean {
   return !/\(node:|at node:|runInThisContext|processTicksAndRejections/.test(line) && !OWN_FILES.some((own) => line.includes(own));
 }
 
-/** An error may describe itself as a Jupyter error (a RemoteError shows the worker's stack, not ours). */
-export const ERROR_REPORT = Symbol.for('tsp2p.errorReport');
-
 /**
  * tsp2p's own errors, one family in the notebook: `Tsp2pError [NOT_JOINED]: not joined to a cluster...`
  * (a bad magic argument is IPython's UsageError). The code is what to search for; the message says what
@@ -58,14 +55,23 @@ function tsp2pReport(error: Tsp2pError): ErrorContent {
   return { ename, evalue, traceback: [`${RED}${BOLD}${ename}${RESET} [${error.code}]: ${error.message}`] };
 }
 
+/**
+ * A task's error on a worker, shown as the task's own (ipyparallel's RemoteError): its name and message,
+ * its frames in the lines of the cells its code came from, and the worker.
+ */
+function remoteReport(error: RemoteError, origin: CodeOrigin | undefined): ErrorContent {
+  const frames = error.remoteStack.split('\n').filter((l) => /^\s+at /.test(l));
+  return {
+    ename: error.ename,
+    evalue: error.evalue,
+    traceback: [`${RED}${BOLD}${error.ename}${RESET}: ${error.evalue}`, ...cellSources.frames(frames, origin), `  (on worker ${error.worker})`],
+  };
+}
+
 export function thrownReport(thrown: unknown): ErrorContent {
-  if (thrown instanceof Tsp2pError) return tsp2pReport(thrown);
-  const own = (thrown as { [ERROR_REPORT]?: () => ErrorContent } | null)?.[ERROR_REPORT];
   const origin = thrown !== null && typeof thrown === 'object' ? cellSources.origins.get(thrown) : undefined;
-  if (typeof own === 'function') {
-    const report = own.call(thrown);
-    return { ...report, traceback: cellSources.frames(report.traceback, origin) };
-  }
+  if (thrown instanceof RemoteError) return remoteReport(thrown, origin);
+  if (thrown instanceof Tsp2pError) return tsp2pReport(thrown);
   if (!(thrown instanceof Error)) {
     const evalue = inspectValue(thrown);
     return { ename: 'Uncaught', evalue, traceback: [`${RED}${BOLD}Uncaught${RESET} ${evalue}`] };

@@ -43,7 +43,7 @@ export class KernelOutput implements OutputSink {
   }
 
   input(prompt: string, password: boolean): Promise<string> {
-    if (!this.options.allowStdin) return Promise.reject(new Tsp2pError('STDIN_NOT_ALLOWED', 'this client does not accept input requests (allow_stdin is false)'));
+    if (!this.options.allowStdin) return Promise.reject(Tsp2pError.STDIN_NOT_ALLOWED());
     return this.options.input.request(this.parent, prompt, password);
   }
 }

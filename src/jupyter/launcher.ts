@@ -24,7 +24,7 @@ export function findKernelspec(name: string): { dir: string; spec: KernelJson } 
     const file = path.join(dir, name, 'kernel.json');
     if (existsSync(file)) return { dir: path.dirname(file), spec: JSON.parse(readFileSync(file, 'utf8')) as KernelJson };
   }
-  throw new Tsp2pError('NO_KERNELSPEC', `no kernelspec named "${name}" in ${kernelspecSearchPath().join(', ')}: run \`tsp2p install\``);
+  throw Tsp2pError.NO_KERNELSPEC(name, kernelspecSearchPath());
 }
 
 async function freePort(): Promise<number> {
@@ -102,7 +102,7 @@ export async function launchKernel(options: LaunchOptions = {}): Promise<Launche
   };
   try {
     const died = exited.then(() => {
-      throw new Tsp2pError('KERNEL_DIED', `the kernel exited during start-up (code ${child.exitCode ?? child.signalCode})`);
+      throw Tsp2pError.KERNEL_DIED(String(child.exitCode ?? child.signalCode));
     });
     await Promise.race([
       client.kernelInfo(options.readyTimeoutMs ?? 30_000, true).then(() => {

@@ -21,7 +21,7 @@ export class Signer {
       return;
     }
     const match = /^hmac-(sha1|sha224|sha256|sha384|sha512)$/.exec(scheme);
-    if (!match?.[1]) throw new Tsp2pError('BAD_SIGNATURE_SCHEME', `unsupported signature_scheme "${scheme}": use hmac-sha256`);
+    if (!match?.[1]) throw Tsp2pError.BAD_SIGNATURE_SCHEME(scheme);
     this.#algorithm = match[1];
   }
 

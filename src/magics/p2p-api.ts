@@ -222,11 +222,11 @@ export function createP2PApi(session: P2PSession, engine: TypeScriptEngine) {
     },
 
     emit(): void {
-      throw new Tsp2pError('NOT_ON_WORKER', 'p2p.emit sends partial results from a task on a worker; in the kernel, pass onEmit to p2p.run or p2p.map');
+      throw Tsp2pError.NOT_ON_WORKER('p2p.emit sends partial results from a task on a worker; in the kernel, pass onEmit to p2p.run or p2p.map');
     },
 
     get worker(): string {
-      throw new Tsp2pError('NOT_ON_WORKER', 'p2p.worker names the worker inside a task; in the kernel, see p2p.workers()');
+      throw Tsp2pError.NOT_ON_WORKER('p2p.worker names the worker inside a task; in the kernel, see p2p.workers()');
     },
   };
 }

@@ -34,9 +34,9 @@ export function readNotebook(file: string): Notebook {
   try {
     nb = JSON.parse(readFileSync(file, 'utf8')) as Notebook;
   } catch (err) {
-    throw new Tsp2pError('BAD_NOTEBOOK', `${file} is not a readable notebook: ${err instanceof Error ? err.message : String(err)}`);
+    throw Tsp2pError.BAD_NOTEBOOK(file, `not a readable notebook: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (nb.nbformat !== 4 || !Array.isArray(nb.cells)) throw new Tsp2pError('BAD_NOTEBOOK', `${file}: only nbformat 4 notebooks are supported`);
+  if (nb.nbformat !== 4 || !Array.isArray(nb.cells)) throw Tsp2pError.BAD_NOTEBOOK(file, 'only nbformat 4 notebooks are supported');
   return nb;
 }
 

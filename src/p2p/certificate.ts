@@ -66,11 +66,11 @@ export function issueCertificate(identity: KeyPair, session: Buffer, cluster: Bu
 export function openCertificate(record: Buffer, session: Buffer, cluster: Buffer, keys: Buffer[], now = Date.now()): Certificate {
   const boxes = decode(recordEncoding, record, 'certificate record');
   const plain = boxes.flatMap((box) => keys.map((k) => unseal(box, k))).find((p): p is Buffer => p !== null);
-  if (!plain) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is not sealed for this cluster');
+  if (!plain) throw Tsp2pError.BAD_CERTIFICATE('is not sealed for this cluster');
   const { body, signature } = decode(certificateEncoding, plain, 'certificate');
-  if (!body.session.equals(session)) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is for another session key');
-  if (!body.cluster.equals(cluster)) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate is for another cluster');
-  if (body.expires <= now) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate has expired');
-  if (!crypto.verify(signedPart(body), signature, body.identity)) throw new Tsp2pError('BAD_CERTIFICATE', 'certificate signature does not verify');
+  if (!body.session.equals(session)) throw Tsp2pError.BAD_CERTIFICATE('is for another session key');
+  if (!body.cluster.equals(cluster)) throw Tsp2pError.BAD_CERTIFICATE('is for another cluster');
+  if (body.expires <= now) throw Tsp2pError.BAD_CERTIFICATE('has expired');
+  if (!crypto.verify(signedPart(body), signature, body.identity)) throw Tsp2pError.BAD_CERTIFICATE('signature does not verify');
   return body;
 }

@@ -21,7 +21,7 @@ export function addFriend(name: string, keyText: string): { name: string; key: s
   const key = encodeKey(decodeKey(keyText));
   const book = readJson<Book>(file()) ?? {};
   const existing = Object.entries(book).find(([n, k]) => k === key && n !== name);
-  if (existing) throw new Tsp2pError('DUPLICATE_FRIEND', `that key is already in your friends book as "${existing[0]}"`);
+  if (existing) throw Tsp2pError.DUPLICATE_FRIEND(existing[0]);
   const replaced = book[name] && book[name] !== key ? (book[name] as string) : null;
   book[name] = key;
   writePrivateJson(file(), book);

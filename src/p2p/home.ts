@@ -34,7 +34,7 @@ export function secureHome(): void {
     try {
       chmodSync(home, 0o700);
     } catch (err) {
-      throw new Tsp2pError('INSECURE_HOME', `${home} is readable by others (mode ${mode.toString(8)}) and could not be made private (${(err as Error).message}): run \`chmod 700 ${home}\` as its owner, or set TSP2P_HOME to a directory of yours`);
+      throw Tsp2pError.INSECURE_HOME(home, mode, err instanceof Error ? err.message : String(err));
     }
     log.info(`made ${home} private (mode 700; it was ${mode.toString(8)})`);
   }

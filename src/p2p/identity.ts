@@ -55,7 +55,7 @@ export function loadIdentity(): Identity {
   }
   const keyPair = { publicKey: decodeKey(stored.publicKey), secretKey: Buffer.from(stored.secretKey, 'hex') };
   if (keyPair.secretKey.length !== 64 || !keyPair.secretKey.subarray(32).equals(keyPair.publicKey)) {
-    throw new Tsp2pError('BAD_IDENTITY', `${file} is damaged: its secret key does not match its public key`);
+    throw Tsp2pError.BAD_IDENTITY(file);
   }
   return { name: stored.name, keyPair, key: stored.publicKey };
 }

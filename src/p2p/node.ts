@@ -125,7 +125,7 @@ async function redeemInvite(dht: DHT, me: Identity, clusterText: string, code: s
   }
   const reply = await request(dht, inviteKeyPair(seed).publicKey, me.keyPair, INVITE_PROTOCOL, INVITE_MESSAGES.request, INVITE_MESSAGES.response, { name: me.name }, HOST_TIMEOUT_MS).catch(
     (err: unknown) => {
-      throw new Tsp2pError('HOST_UNREACHABLE', `could not redeem the invite at ${ownerName}'s host: ${hostProblem(err)}. The invite works while \`tsp2p host\` runs.`, { cause: err });
+      throw Tsp2pError.INVITE_UNREACHABLE(ownerName, hostProblem(err), err);
     },
   );
   if (reply.error) throw Tsp2pError.BAD_INVITE(reply.error);

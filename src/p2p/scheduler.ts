@@ -7,14 +7,13 @@
  * dies under it, sends the task elsewhere, within its attempt budget. Each task's value is delivered once.
  */
 import { nanoid } from 'nanoid';
-import { Tsp2pError } from '../errors.js';
+import { RemoteError, Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { counted } from '../words.js';
 import type { Peer, PeerNetwork } from './peer-network.js';
 import { ROLE, type FrameName, type FrameTable } from './protocol.js';
-import { RemoteError } from './remote-error.js';
 import { parseDisplayEvent, TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
-import { jsonObject } from './json-fields.js';
+import { jsonObject } from '../json-fields.js';
 import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire, type WireValue } from './values.js';
 
 const log = createLogger('scheduler');

@@ -4,6 +4,7 @@
  * as they happen; the completion value (awaited if it is a promise) or the error comes last. A task that
  * hangs or is cancelled is the parent's to end: it kills this process and starts another.
  */
+import { RemoteError } from '../errors.js';
 import { hostname } from 'node:os';
 import { types } from 'node:util';
 import vm from 'node:vm';
@@ -12,7 +13,6 @@ import { createDisplay } from '../engine/display.js';
 import { inspectValue } from '../engine/mime.js';
 import type { ChildReport, ChildRun, ToChild } from './task-messages.js';
 import { HOST_REALM, rehome } from './realm.js';
-import { RemoteError } from './remote-error.js';
 import { explainDenial, sandboxKind } from './sandbox-denial.js';
 import { clearTimers, declarationConflict, needsPlainContext, prepareContext, type TaskContext } from './task-context.js';
 import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire } from './values.js';

@@ -3,7 +3,7 @@
  * events for what streams back while it runs. The value or error is delivered once, whatever re-runs happen.
  */
 import { EventEmitter } from 'node:events';
-import { isJsonObject, jsonObject } from './json-fields.js';
+import { isJsonObject, jsonObject } from '../json-fields.js';
 import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
 
 /** The file name a task's code runs as on its worker: what its stack frames name. */

@@ -8,14 +8,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { Tsp2pError } from '../errors.js';
+import { RemoteError, Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
 import type { SandboxPolicy } from './sandbox.js';
 import { ROLE, type Frame, type FrameName } from './protocol.js';
 import { Slot } from './slot.js';
 import { SlotPool } from './slot-pool.js';
-import { RemoteError } from './remote-error.js';
 import { SlotReaper } from './slot-reaper.js';
 import { taskFilename } from './task-handle.js';
 import type { ChildReport } from './task-messages.js';
