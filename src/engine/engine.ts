@@ -8,15 +8,15 @@
  */
 import vm from 'node:vm';
 import type { ExecuteOutcome, ExecuteRequest, Executor, LanguageInfo, OutputSink, UserExpressionResult } from '../jupyter/executor.js';
-import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
+import type { JsonObject, MimeBundle } from '../display/bundle.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
-import { captureProcessOutput } from './capture.js';
+import { captureProcessOutput } from '../display/capture.js';
 import { cellSources, type CellSource } from './cell-sources.js';
-import { encodePng } from './png.js';
-import { createDisplay, type Display, type DisplayTarget } from './display.js';
+import { encodePng } from '../display/png.js';
+import { createDisplay, type Display, type DisplayTarget } from '../display/display.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from './error-report.js';
-import { toMimeBundle } from './mime.js';
+import { toMimeBundle } from '../display/mime.js';
 import { createModuleLoader, type ModuleLoader } from './module-loader.js';
 import { describeEngine } from './describe.js';
 import { TypeScriptRemote } from './typescript-remote.js';

@@ -4,7 +4,7 @@ import type { Diagnostic } from 'tslab/dist/converter.js';
 import type { ErrorContent } from '../jupyter/messages.js';
 import { RemoteError, Tsp2pError } from '../errors.js';
 import { cellSources, type CodeOrigin } from './cell-sources.js';
-import { inspectValue } from './mime.js';
+import { inspectValue } from '../display/mime.js';
 
 const RED = '\x1b[31m';
 const BOLD = '\x1b[1m';

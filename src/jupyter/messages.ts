@@ -18,7 +18,9 @@ export interface Header {
   [extra: string]: unknown;
 }
 
-export type JsonObject = Record<string, unknown>;
+import type { JsonObject, MimeBundle } from '../display/bundle.js';
+
+export type { JsonObject, MimeBundle };
 
 /** A message as received or about to be sent; `ids` are the ZeroMQ routing identities. */
 export interface Message<C = JsonObject> {
@@ -40,7 +42,6 @@ export interface Outgoing {
   buffers?: Buffer[];
 }
 
-export type MimeBundle = Record<string, unknown>;
 
 export interface ErrorContent {
   ename: string;

@@ -7,7 +7,7 @@ import { Tsp2pError } from '../errors.js';
 import { cellSources } from '../engine/cell-sources.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
 import { diagnosticsReport, interruptedReport, thrownReport } from '../engine/error-report.js';
-import { inspectValue, toMimeBundle } from '../engine/mime.js';
+import { inspectValue, toMimeBundle } from '../display/mime.js';
 import type { ExecuteOutcome, OutputSink } from '../jupyter/executor.js';
 import type { ErrorContent } from '../jupyter/messages.js';
 import type { OptionValue } from '../options.js';

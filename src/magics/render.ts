@@ -1,5 +1,5 @@
 /** How p2p things look in a notebook: worker tables, progress bars, remote errors (each with a text twin). */
-import type { MimeBundle } from '../jupyter/messages.js';
+import type { MimeBundle } from '../display/bundle.js';
 import type { WorkerInfo } from '../p2p/task-handle.js';
 import { counted } from '../words.js';
 

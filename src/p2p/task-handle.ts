@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { isJsonObject, jsonObject } from '../json-fields.js';
-import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
+import type { JsonObject, MimeBundle } from '../display/bundle.js';
 
 /** The file name a task's code runs as on its worker: what its stack frames name. */
 export function taskFilename(id: string): string {

@@ -5,7 +5,7 @@
  * The same object serves `import * as tslab from "tslab"` (its Display interface is a subset).
  */
 import { randomBytes } from 'node:crypto';
-import type { JsonObject, MimeBundle } from '../jupyter/messages.js';
+import type { JsonObject, MimeBundle } from './bundle.js';
 import { encodeMimeData, toMimeBundle } from './mime.js';
 import { encodePng, type RgbaImage } from './png.js';
 

@@ -4,7 +4,7 @@
  * Deno's kernel uses, so objects written for either kernel render in both.
  */
 import { inspect } from 'node:util';
-import type { MimeBundle } from '../jupyter/messages.js';
+import type { MimeBundle } from './bundle.js';
 
 export const DISPLAY_SYMBOL = Symbol.for('Jupyter.display');
 
