@@ -252,6 +252,14 @@ describe('tsp2p kernel (own client)', () => {
     assert.equal(outputsOf(r).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'hello ada'");
   });
 
+  /** Executes `code` after a line that says it runs; resolves `running` once that line arrives (not a fixed wait). */
+  function runUntilRunning(code) {
+    let said;
+    const running = new Promise((resolve) => (said = resolve));
+    const done = client.execute(`console.log("running");\n${code}`, { onOutput: (msg) => msg.header.msg_type === 'stream' && String(msg.content.text).includes('running') && said() });
+    return { running, done };
+  }
+
   for (const [what, code] of [
     ['a blocking while (true) {}', 'while (true) {}'],
     ['a pending await', 'await new Promise(() => {})'],
@@ -259,8 +267,8 @@ describe('tsp2p kernel (own client)', () => {
   ]) {
     test(`interrupt_request stops ${what}; variables survive`, async () => {
       await client.execute('const survivor = "alive";');
-      const running = client.execute(code);
-      await new Promise((r) => setTimeout(r, 300));
+      const { running: started_, done: running } = runUntilRunning(code);
+      await started_;
       const started = Date.now();
       await client.interrupt();
       const r = await running;
@@ -274,8 +282,8 @@ describe('tsp2p kernel (own client)', () => {
 
   test('SIGINT stops a blocking cell and a pending one', async () => {
     for (const code of ['while (true) {}', 'await new Promise(() => {})']) {
-      const running = client.execute(code);
-      await new Promise((r) => setTimeout(r, 300));
+      const { running: started, done: running } = runUntilRunning(code);
+      await started;
       kernel.process.kill('SIGINT');
       const r = await running;
       assert.equal(r.reply.content.ename, 'Interrupted', code);
@@ -302,6 +310,21 @@ describe('tsp2p kernel (own client)', () => {
   });
 
   test('a message with a forged signature is dropped and logged; the kernel stays alive', async () => {
+    // Everything the kernel publishes, by parent: a request it acted on would show there (busy, execute_input).
+    const zmq = await import('zeromq');
+    const iopub = new zmq.Subscriber();
+    iopub.connect(`tcp://127.0.0.1:${kernel.connection.iopub_port}`);
+    iopub.subscribe();
+    const parents = new Set();
+    void (async () => {
+      for await (const frames of iopub) {
+        const at = frames.findIndex((f) => f.toString() === '<IDS|MSG>');
+        parents.add(JSON.parse(frames[at + 3].toString()).msg_id);
+      }
+    })().catch(() => {});
+    // Subscribed for real (a SUB socket misses what is published before it joins): it sees a cell's messages.
+    const published = (id) => waitFor(() => parents.has(id), { timeoutMs: 1_000, what: `iopub messages of ${id}` }).then(() => true, () => false);
+    await waitFor(async () => published((await client.execute('0')).reply.parent_header.msg_id), { what: 'the iopub subscription to see a cell' });
     const { frames, msgId } = client.frames('execute_request', { code: 'globalThis.forged = true', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
     const at = frames.findIndex((f) => f.toString() === '<IDS|MSG>');
     frames[at + 1] = Buffer.from('0'.repeat(64));
@@ -309,7 +332,10 @@ describe('tsp2p kernel (own client)', () => {
     await waitFor(() => kernel.stderr().includes('message signature does not verify'), { what: 'the drop to be logged' });
     const r = await client.execute('typeof (globalThis as any).forged');
     assert.equal(outputsOf(r).find(([t]) => t === 'execute_result')[1].data['text/plain'], "'undefined'");
-    assert.ok(msgId);
+    // The kernel never acted on the forged request: nothing it published names it as its parent.
+    assert.ok(await published(r.reply.parent_header.msg_id), 'the next cell on iopub');
+    assert.ok(!parents.has(msgId), 'the kernel published something for the forged request');
+    iopub.close();
   });
 
   test('heartbeat echoes', async () => {
@@ -360,8 +386,11 @@ describe('start-up: the TypeScript service warms up on a thread of its own', () 
     const kernel = await startKernel(t);
     await kernel.client.execute('1');
     const order = [];
-    const cell = kernel.client.execute('await new Promise((r) => setTimeout(r, 400)); 2').then(() => order.push('execute'));
-    await new Promise((r) => setTimeout(r, 100));
+    let running;
+    const started = new Promise((resolve) => (running = resolve));
+    const onOutput = (msg) => msg.header.msg_type === 'stream' && running();
+    const cell = kernel.client.execute('console.log("running"); await new Promise((r) => setTimeout(r, 400)); 2', { onOutput }).then(() => order.push('execute'));
+    await started;
     const info = kernel.client.kernelInfo().then(() => order.push('kernel_info'));
     await Promise.all([cell, info]);
     assert.deepEqual(order, ['execute', 'kernel_info']);
