@@ -6,9 +6,9 @@
  * - Its firewall accepts a remote session key only if that key's certificate opens with the cluster's key
  *   and names a member of the newest roster: outsiders are refused during the handshake. (Hyperswarm's
  *   firewall is synchronous and bans what it refuses, so this cannot be built on it; HyperDHT awaits ours.)
- * - Discovery (discovery.ts) announces and looks up the topics; this dials the verified peers found that
- *   it needs, one end of a pair only (dial-policy.ts), through a relay when a direct path fails or cannot
- *   work (relay-paths.ts).
+ * - Discovery (discovery.ts) announces and looks up the topics; the dialler (dialer.ts) dials the verified
+ *   peers found that it needs, one end of a pair only (dial-policy.ts), through a relay when a direct path
+ *   fails or cannot work (relay-paths.ts).
  *   A peer is one remote session, whatever its connections: when two open (both sides dialled at once, or
  *   the peer reconnected), one is kept and the other retired (connection-pair.ts), its frames in flight still
  *   delivered; neither side takes that as the peer leaving. A peer that failed is redialled on a back-off
@@ -21,15 +21,15 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import crypto, { type KeyPair } from 'hypercore-crypto';
 import type DHT from 'hyperdht';
-import type { QueryPeer, SecretStream, Server } from 'hyperdht';
+import type { SecretStream, Server } from 'hyperdht';
 import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { replaces, Retirements } from './connection-pair.js';
 import { DialBook, type DialSummary } from './dial-book.js';
+import { Dialer } from './dialer.js';
 import { SessionCertificates } from './session-certificates.js';
-import { shouldDial } from './dial-policy.js';
-import { pathOf, relayedVia, relayFor, remoteOf, watchPath } from './relay-paths.js';
+import { pathOf, relayedVia, remoteOf, watchPath } from './relay-paths.js';
 import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
 import { Liveness, type Watched } from './liveness.js';
@@ -38,30 +38,6 @@ import { dispatchFrame, frameIdOf, PeerChannel, ROLE, type FrameName, type Frame
 import { isExpired, isMember, isNewer, openRoster, type OpenedRoster } from './roster.js';
 
 const log = createLogger('network');
-
-/**
- * A connection attempt not open by then is abandoned (and retried by a later discovery round). hyperdht
- * ends every attempt by itself first (a punch across ordinary NATs after ~10 s, a random punch after
- * ~35 s): this only guards against one that never ends. Cutting a random punch short would lose it while
- * the far side's half went on probing, holding that peer's one random punch at a time (node.ts).
- */
-const CONNECT_TIMEOUT_MS = 45_000;
-/** A punch that failed this fast was refused by hyperdht's random-punch gate, not by the network. */
-const PUNCH_GATE_MS = 1_500;
-/** Dialling again after the gate: soon (this end's pause is short), then less often (the far end's punch for someone else lasts seconds). */
-const punchRetryMs = (failures: number): number => Math.min(2_400, 300 * 2 ** failures);
-/** How long a direct dial may try before a known relay is used instead (hyperdht keeps punching there). */
-const DIRECT_FIRST_MS = 3_000;
-const GAVE_WAY = 'gave way to the relay';
-/**
- * A relayed dial opens in well under a second (no punch to wait for). When its connection to the relay
- * fails (e.g. it needed a random punch and lost the turn to the direct punch hyperdht runs beside it),
- * hyperdht keeps it waiting for that punch, for up to ~35 s. One not open after this (doubling with each
- * such stall in a row, up to the guard above) is made again, which pairs afresh through the relay.
- */
-const RELAYED_OPEN_MS = 4_000;
-const RELAY_STALLED = 'relay stalled';
-const PUNCH_TURN = 'waiting for its turn to punch (this process punches through its NAT to one peer at a time)';
 
 const CERTIFICATE_REFRESH_MS = 10 * 60_000;
 
@@ -119,11 +95,6 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   readonly #certificates: SessionCertificates;
   #peers = new Map<string, Peer>();
   #retirements = new Retirements();
-  #connecting = new Set<string>();
-  /** Direct dials in progress, each with a way to give way to a relay (see #connectTo). */
-  #directDials = new Map<string, () => void>();
-  /** Relayed dials to a peer that stalled in a row (RELAYED_OPEN_MS doubles with each). */
-  #relayStalls = new Map<string, number>();
   #heeded: (peer: Peer) => boolean = () => false;
   #dials = new DialBook();
   #liveness = new Liveness(
@@ -136,6 +107,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
   );
   #server: Server | null = null;
   readonly #discovery: Discovery;
+  readonly #dialer: Dialer;
   #certificateTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   /** The services' frame tables (a worker's, a client's scheduler): each frame goes to every table that has it. */
@@ -158,6 +130,18 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       verified: (id, identity) => this.#dials.verified(id, identity),
       refused: (id, why) => this.#dials.failed(id, why),
     });
+    this.#dialer = new Dialer({
+      dht: options.dht,
+      session: this.session,
+      roles: options.roles,
+      certificates: this.#certificates,
+      dials: this.#dials,
+      peers: () => this.#peers.values(),
+      connected: (id) => this.#peers.has(id),
+      stopped: () => this.#stopped,
+      attach: (socket, onOpen, relayThrough) => this.#attach(socket, onOpen, relayThrough),
+      label: (session) => this.#label(session),
+    });
     this.#discovery = new Discovery({
       dht: options.dht,
       session: this.session,
@@ -165,7 +149,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       relayAddresses: () => this.#server?.relayAddresses ?? [],
       onPeer: (peer) => {
         this.#dials.found(peer.publicKey.toString('hex'));
-        this.#connectTo(peer);
+        this.#dialer.dial(peer);
       },
     });
   }
@@ -243,82 +227,6 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
     this.#discovery.refresh();
   }
 
-  #connectTo(peer: QueryPeer): void {
-    const id = peer.publicKey.toString('hex');
-    if (this.#stopped || this.#peers.has(id) || this.#connecting.has(id) || !this.#dials.due(id)) return;
-    this.#connecting.add(id);
-    void (async () => {
-      const remote = await this.#certificates.verify(peer.publicKey);
-      const dial = remote && shouldDial({ roles: this.options.roles, session: this.session.publicKey }, { roles: remote.roles, session: peer.publicKey }, this.#dials.foundFor(id));
-      if (!dial || this.#stopped || this.#peers.has(id)) {
-        this.#connecting.delete(id);
-        return;
-      }
-      log.debug(`dialling ${this.#label(peer.publicKey)}`);
-      const dialled = Date.now();
-      this.#dials.dialling(id);
-      const failures = this.#dials.failures(id);
-      const relayThrough = relayFor(this.#peers.values(), id, failures.count, this.dht.randomized);
-      if (relayThrough) log.info(`dialling ${this.#label(peer.publicKey)} through a relay (${failures.reason ? `direct: ${failures.reason}` : 'this NAT randomizes ports'})`);
-      const socket = this.dht.connect(peer.publicKey, { keyPair: this.session, relayAddresses: peer.relayAddresses, relayThrough });
-      let failure = 'the connection closed before it opened';
-      const done = () => {
-        clearTimeout(deadline);
-        this.#connecting.delete(id);
-      };
-      const openWithinMs = relayThrough ? Math.min(CONNECT_TIMEOUT_MS, RELAYED_OPEN_MS * 2 ** (this.#relayStalls.get(id) ?? 0)) : CONNECT_TIMEOUT_MS;
-      const deadline = setTimeout(() => {
-        log.debug(`${this.#label(peer.publicKey)}: no connection after ${openWithinMs} ms${relayThrough ? ' through the relay: dialling again' : ', giving up for now'}`);
-        failure = relayThrough ? RELAY_STALLED : `no connection within ${CONNECT_TIMEOUT_MS / 1000} s`;
-        socket.destroy();
-      }, openWithinMs);
-      socket.on('error', (err: Error & { code?: string }) => (failure = err.code ?? err.message));
-      // A direct punch that has not got through while a relay is at hand gives way to the relay: after
-      // DIRECT_FIRST_MS, or at once when a relay connects and this NAT randomizes ports.
-      const giveWay = () => {
-        if (relayFor(this.#peers.values(), id, 1, this.dht.randomized) === null) return;
-        failure = GAVE_WAY;
-        socket.destroy();
-      };
-      const directFirst = relayThrough ? null : setTimeout(giveWay, DIRECT_FIRST_MS);
-      if (!relayThrough) this.#directDials.set(id, giveWay);
-      const settled = () => {
-        if (directFirst) clearTimeout(directFirst);
-        if (this.#directDials.get(id) === giveWay) this.#directDials.delete(id);
-      };
-      socket.once('open', () => {
-        clearTimeout(deadline);
-        settled();
-      });
-      socket.once('close', () => {
-        done();
-        settled();
-        if (this.#peers.has(id) || this.#stopped) return;
-        if (failure === RELAY_STALLED) this.#relayStalls.set(id, (this.#relayStalls.get(id) ?? 0) + 1);
-        if (failure === GAVE_WAY || failure === RELAY_STALLED) {
-          this.#dials.failed(id, failure === GAVE_WAY ? 'no direct path yet: through the relay' : `the relay did not connect within ${openWithinMs / 1000} s`, 0);
-          setImmediate(() => this.#connectTo(peer));
-          return;
-        }
-        // A punch refused at once: hyperdht allows one random punch at a time, with a pause after it
-        // (node.ts). It is not the peer's fault: dial again when the pause is over, not on the back-off.
-        // Likewise a direct dial that cannot work while a relay is at hand: through it, at once.
-        const refused = failure === 'HOLEPUNCH_ABORTED' && Date.now() - dialled < PUNCH_GATE_MS;
-        const gated = refused || (!relayThrough && relayFor(this.#peers.values(), id, failures.count + 1, this.dht.randomized) !== null);
-        const retryMs = punchRetryMs(failures.count);
-        // Said as what it is when this end's own punch is what it waits for: a turn, not a NAT that could
-        // not be crossed. (hyperdht says HOLEPUNCH_ABORTED for that, for the far end's gate and for two
-        // randomizing NATs alike.)
-        const turn = refused && this.dht._randomPunches >= this.dht._randomPunchLimit;
-        this.#dials.failed(id, turn ? PUNCH_TURN : failure, gated ? retryMs : undefined);
-        if (gated) setTimeout(() => this.#connectTo(peer), retryMs).unref();
-      });
-      // Still "connecting" until the channel opens (see #attach): a discovery round meanwhile must not dial
-      // the peer a second time.
-      this.#attach(socket, done, relayThrough);
-    })();
-  }
-
   #attach(socket: SecretStream, onOpen?: () => void, relayThrough: Buffer | null = null): void {
     const session = socket.remotePublicKey;
     const id = session.toString('hex');
@@ -362,7 +270,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
             watchPath(peer);
             this.#peers.set(id, peer);
             this.#dials.connected(id);
-            this.#relayStalls.delete(id);
+            this.#dialer.connected(id);
             log.debug(`connected to ${remote.user}@${remote.host} (${this.#label(session)})`);
           }
           this.adoptRoster(remote.roster);
@@ -371,7 +279,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
             this.emit('peer', peer);
           }
           // A relay is here: punches that cannot work, or take seconds, from this NAT go through it now.
-          if (!existing && remote.relay.length > 0 && this.dht.randomized) for (const giveWay of [...this.#directDials.values()]) giveWay();
+          if (!existing && remote.relay.length > 0 && this.dht.randomized) this.#dialer.giveWayToRelay();
         },
         onframe: (name, frame) => {
           // Frames still arriving on a retired connection belong to the peer, as long as it is here.
