@@ -105,6 +105,15 @@ export class TypeScriptEngine implements Executor {
     };
   }
 
+  /**
+   * Keeps a value that came from elsewhere (a worker's result) as a kernel variable, declared for the type
+   * checker as `any`: its type lives where it was made.
+   */
+  declareRemote(name: string, value: unknown): void {
+    this.variables[name] = value;
+    this.ts.prevDecl += `\ndeclare let ${name}: any;\n`;
+  }
+
   /** Runs `interrupt` listeners (remote tasks of the running cell) when the cell is interrupted. */
   onInterrupt(listener: () => void): () => void {
     this.#interruptListeners.add(listener);

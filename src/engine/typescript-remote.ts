@@ -9,7 +9,6 @@
  */
 import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CompleteResult, InspectResult, IsCompleteResult } from '../jupyter/executor.js';
 import { createLogger } from '../log.js';

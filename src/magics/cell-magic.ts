@@ -6,13 +6,13 @@
 import { Tsp2pError } from '../errors.js';
 import { cellSources } from '../engine/cell-sources.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
-import { diagnosticsReport, interruptedReport, thrownReport } from '../engine/error-report.js';
+import { diagnosticsReport, thrownReport } from '../engine/error-report.js';
 import { inspectValue, toMimeBundle } from '../display/mime.js';
 import type { ExecuteOutcome, OutputSink } from '../jupyter/executor.js';
 import type { ErrorContent } from '../jupyter/messages.js';
 import type { OptionValue } from '../options.js';
 import type { TaskHandle, WorkerInfo } from '../p2p/task-handle.js';
-import { attachTask, showWaiting, traceToCells } from './p2p-api.js';
+import { attachTask, cancelledReport, showWaiting, traceToCells } from './remote-run.js';
 import { workerName } from './render.js';
 import type { P2PSession } from './session.js';
 import { shipCell } from './ship.js';
@@ -20,12 +20,6 @@ import { shipCell } from './ship.js';
 function fail(sink: OutputSink, report: ErrorContent): ExecuteOutcome {
   sink.error(report);
   return { status: 'error', ...report };
-}
-
-/** Keeps the value in a kernel variable, declared for the type checker as `any` (its type lives remotely). */
-function store(engine: TypeScriptEngine, name: string, value: unknown): void {
-  engine.variables[name] = value;
-  engine.ts.prevDecl += `\ndeclare let ${name}: any;\n`;
 }
 
 /** The cell as the notebook shows it: its label, and the line its body starts on (after the %%p2p line). */
@@ -56,12 +50,9 @@ export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession
   try {
     value = await handle;
   } catch (err) {
-    if (!(err instanceof Tsp2pError && err.code === 'TASK_CANCELLED')) return fail(sink, thrownReport(err));
-    // Said as what happened where: the task was stopped on its worker, or had not reached one.
-    const worker = handle.worker;
-    return fail(sink, interruptedReport(worker ? `its task on ${worker.user}@${worker.host} was cancelled` : 'its task had not reached a worker, and will not run'));
+    return fail(sink, cancelledReport(err, handle) ?? thrownReport(err));
   }
-  if (name) store(engine, name, value);
+  if (name) engine.declareRemote(name, value);
   if (value !== undefined) sink.result(toMimeBundle(value), {});
   return { status: 'ok', userExpressions: {} };
 }
@@ -116,7 +107,7 @@ async function runOnAll(
     };
     return fail(sink, report);
   }
-  if (name) store(engine, name, results);
+  if (name) engine.declareRemote(name, results);
   sink.result(toMimeBundle(results), {});
   return { status: 'ok', userExpressions: {} };
 }

@@ -2,9 +2,8 @@
  * The kernel's executor: the TypeScript engine, plus the %p2p line magics, the %%p2p cell magic and the
  * `p2p` object. Cells without magics go to the engine untouched.
  */
-import { Tsp2pError } from '../errors.js';
 import type { TypeScriptEngine } from '../engine/engine.js';
-import { interruptedReport, thrownReport } from '../engine/error-report.js';
+import { thrownReport } from '../engine/error-report.js';
 import type { CompleteResult, ExecuteOutcome, ExecuteRequest, Executor, InspectResult, IsCompleteResult, OutputSink } from '../jupyter/executor.js';
 import type { ErrorContent } from '../jupyter/messages.js';
 import { createP2PApi, P2P_DECLARATIONS } from './p2p-api.js';
@@ -12,6 +11,7 @@ import { completeMagic, inspectMagic, type CompletionSources } from './completio
 import { parseCell, type LineDirective } from './parse.js';
 import { workerName } from './render.js';
 import { runCellMagic } from './cell-magic.js';
+import { cancelledReport } from './remote-run.js';
 import { runLineMagic } from './line-magics.js';
 import { P2PSession } from './session.js';
 
@@ -85,8 +85,7 @@ export class P2PExecutor implements Executor {
   }
 
   #report(err: unknown): ErrorContent {
-    if (err instanceof Tsp2pError && (err.code === 'TASK_CANCELLED' || err.code === 'CANCELLED')) return interruptedReport();
-    return thrownReport(err);
+    return cancelledReport(err) ?? thrownReport(err);
   }
 
   /**

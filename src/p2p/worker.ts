@@ -12,7 +12,7 @@ import { RemoteError, Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { PeerNetwork, Peer } from './peer-network.js';
 import type { SandboxPolicy } from './sandbox.js';
-import { ROLE, type Frame, type FrameName } from './protocol.js';
+import { ROLE, type Frame } from './protocol.js';
 import { Slot } from './slot.js';
 import { SlotPool } from './slot-pool.js';
 import { SlotReaper } from './slot-reaper.js';
