@@ -90,3 +90,33 @@ describe('parameters', () => {
     assert.throws(() => injectParameters(untagged, { region: 2 }, 'nb.ipynb'), (e) => e.code === 'NO_PARAMETERS_CELL');
   });
 });
+
+describe('free names and shipping', () => {
+  test("a cell's reads of earlier cells (exports.NAME), not its assignments; a function's free names", async () => {
+    const { exportsReads, freeIdentifiers, isStandaloneExpression } = await import('../dist/magics/free-names.js');
+    assert.deepEqual(exportsReads('exports.total = exports.base * 2; console.log(exports.scale(exports.total));').sort(), ['base', 'scale', 'total']);
+    assert.deepEqual(exportsReads('exports.fresh = 1;'), []);
+    assert.deepEqual(freeIdentifiers('(x) => { const y = x * k; return helper(y, Math.PI); }').sort(), ['Math', 'helper', 'k']);
+    assert.equal(isStandaloneExpression('function f() { return 1; }'), true);
+    assert.equal(isStandaloneExpression('method() { return 1; }'), false);
+  });
+
+  test('what travels: values as data, functions by source with what they use (dependencies first), never unsendable values', async () => {
+    const { shipCell, shipFunction, capture } = await import('../dist/magics/ship.js');
+    class Base {}
+    const variables = { base: 20, weights: new Map([['a', 1.5]]), square: (x) => x * x, sumSquares: (xs) => xs.reduce((s, x) => s + square(x), 0), Base, socket: new (class Socket {})() };
+    const square = variables.square;
+    void square;
+    const captured = capture(['sumSquares', 'base'], variables);
+    assert.deepEqual(Object.keys(captured.values), ['base']);
+    assert.deepEqual(captured.definitions.map((d) => [d.name, d.pure]), [['square', true], ['sumSquares', false]]);
+    const cell = shipCell('exports.r = exports.sumSquares([exports.base]);', 'r', variables);
+    assert.ok(cell.code.indexOf('var square') < cell.code.indexOf('var sumSquares'));
+    // The pieces taken from cells are where the shipment says (for stack frames: cell-sources.ts).
+    for (const piece of cell.pieces) assert.ok(['exports.r = exports.sumSquares([exports.base]);', String(variables.square), String(variables.sumSquares)].includes(cell.code.slice(piece.start, piece.start + piece.length)));
+    assert.throws(() => capture(['socket'], variables), (err) => err.code === 'UNSHIPPABLE' && /"socket".*an instance of Socket/.test(err.message));
+    const fn = shipFunction((n) => n + base, [1], { base: 2 });
+    assert.deepEqual(fn.globals, { base: 2, __tsp2p_args__: [1] });
+    assert.throws(() => shipFunction(Math.max, [], {}), (err) => err.code === 'UNSHIPPABLE');
+  });
+});
