@@ -114,6 +114,27 @@ export class TypeScriptEngine implements Executor {
     this.ts.prevDecl += `\ndeclare let ${name}: any;\n`;
   }
 
+  /**
+   * Runs one cell that something other than the engine carries out (a magic): its output goes to `sink`
+   * (the display and print of code it runs too), and interrupts reach onInterrupt listeners meanwhile.
+   */
+  runCell<T>(sink: OutputSink, run: () => Promise<T>): Promise<T> {
+    return this.inCell(() => {
+      this.useSink(sink);
+      return run();
+    });
+  }
+
+  /** Type-checks and converts code against the declarations of the cells run so far (it does not run it). */
+  convert(code: string): ReturnType<TypeScriptRemote['convert']> {
+    return this.ts.convert(code);
+  }
+
+  /** Declares globals the kernel defines (the `p2p` object, say) to the type checker. */
+  declareGlobals(declarations: string): void {
+    this.ts.declareGlobals(declarations);
+  }
+
   /** Runs `interrupt` listeners (remote tasks of the running cell) when the cell is interrupted. */
   onInterrupt(listener: () => void): () => void {
     this.#interruptListeners.add(listener);

@@ -31,7 +31,7 @@ export interface CellPlace {
 export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession, body: string, options: Record<string, OptionValue>, sink: OutputSink, place: CellPlace): Promise<ExecuteOutcome> {
   const name = typeof options.name === 'string' ? options.name : undefined;
   const cluster = session.requireCluster();
-  const converted = await engine.ts.convert(body);
+  const converted = await engine.convert(body);
   if (converted.diagnostics.length > 0) return fail(sink, diagnosticsReport(body, converted.diagnostics, place.firstLine));
   const js = converted.output ?? '';
   // Never run here: kept only so that the workers' stack frames can name the cell's lines.

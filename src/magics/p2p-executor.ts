@@ -24,7 +24,7 @@ export class P2PExecutor implements Executor {
   readonly session = new P2PSession();
 
   constructor(readonly engine: TypeScriptEngine) {
-    engine.ts.declareGlobals(P2P_DECLARATIONS);
+    engine.declareGlobals(P2P_DECLARATIONS);
     (globalThis as Record<string, unknown>).p2p = createP2PApi(this.session, engine);
   }
 
@@ -48,11 +48,10 @@ export class P2PExecutor implements Executor {
     // terminateExecution drops the jobs queued behind it, which would leave this cell without a reply.
     if (directive.kind === 'none') return await this.engine.execute(request, sink);
     const magic = directive;
-    return await this.engine.inCell(() => this.#magic(magic, sink, `In [${request.executionCount}]`));
+    return await this.engine.runCell(sink, () => this.#magic(magic, sink, `In [${request.executionCount}]`));
   }
 
   async #magic(directive: Exclude<ReturnType<typeof parseCell>, { kind: 'none' }>, sink: OutputSink, label: string): Promise<ExecuteOutcome> {
-    this.engine.useSink(sink);
     if (directive.kind === 'lines') return this.#lines(directive.lines, sink);
     if (directive.help) {
       sink.stream('stdout', directive.help + '\n');
