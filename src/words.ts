@@ -24,6 +24,12 @@ export function wrap(text: string, width = TEXT_WIDTH, hang = 0): string {
   return lines.join('\n');
 }
 
+/** `[#######.....] 7/12`: progress in text, drawn the same in a terminal and in a notebook's text/plain. */
+export function bar(done: number, total: number, width = 24): string {
+  const filled = total > 0 ? Math.round((done / total) * width) : width;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+}
+
 /** "1 worker", "3 workers": counts in words a person reads, in the terminal and in a notebook alike. */
 export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

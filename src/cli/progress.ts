@@ -2,6 +2,8 @@
  * A progress bar for long CLI work: redrawn in place on a terminal, one line per step otherwise (CI logs).
  * Writes to stderr so stdout stays clean for results.
  */
+import { bar } from '../words.js';
+
 export class ProgressBar {
   #done = 0;
   readonly #tty = process.stderr.isTTY === true;
@@ -12,11 +14,6 @@ export class ProgressBar {
     private readonly label: string,
   ) {}
 
-  static render(done: number, total: number, width = 24): string {
-    const filled = total > 0 ? Math.round((done / total) * width) : width;
-    return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-  }
-
   tick(detail = '', amount = 1): void {
     this.#done = Math.min(this.total, this.#done + amount);
     this.#draw(detail);
@@ -24,7 +21,7 @@ export class ProgressBar {
 
   #draw(detail: string): void {
     const seconds = ((Date.now() - this.#started) / 1000).toFixed(1);
-    const line = `${this.label} ${ProgressBar.render(this.#done, this.total)} ${seconds}s ${detail}`.trimEnd();
+    const line = `${this.label} ${bar(this.#done, this.total)} ${seconds}s ${detail}`.trimEnd();
     if (this.#tty) process.stderr.write(`\r\x1b[2K${line}${this.#done === this.total ? '\n' : ''}`);
     else process.stderr.write(`${line}\n`);
   }

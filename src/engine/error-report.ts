@@ -1,7 +1,7 @@
 /** Turns what a cell throws, or what TypeScript finds wrong with it, into a Jupyter error (ename/evalue/traceback). */
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from 'tslab/dist/converter.js';
-import type { ErrorContent } from '../jupyter/messages.js';
+import type { ErrorContent } from '../jupyter/executor.js';
 import { RemoteError, Tsp2pError } from '../errors.js';
 import { cellSources, type CodeOrigin } from './cell-sources.js';
 import { inspectValue } from '../display/mime.js';

@@ -4,6 +4,8 @@
  */
 import type { ErrorContent, JsonObject, MimeBundle } from './messages.js';
 
+export type { ErrorContent };
+
 export interface ExecuteRequest {
   code: string;
   silent: boolean;

@@ -1,7 +1,7 @@
 /** How p2p things look in a notebook: worker tables, progress bars, remote errors (each with a text twin). */
 import type { MimeBundle } from '../display/bundle.js';
 import type { WorkerInfo } from '../p2p/task-handle.js';
-import { counted } from '../words.js';
+import { bar, counted } from '../words.js';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -41,10 +41,8 @@ export function workersTable(cluster: string, workers: readonly WorkerInfo[]): M
 }
 
 export function progressBar(label: string, done: number, total: number, detail = ''): MimeBundle {
-  const width = 30;
-  const filled = total > 0 ? Math.round((done / total) * width) : width;
   const percent = total > 0 ? Math.round((done / total) * 100) : 100;
-  const text = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}${detail ? ` ${detail}` : ''}`;
+  const text = `${label} ${bar(done, total, 30)}${detail ? ` ${detail}` : ''}`;
   const html =
     `<div style="font-family:monospace">${escapeHtml(label)} <progress value="${done}" max="${total}" style="width:20em"></progress> ` +
     `${done}/${total} (${percent}%)${detail ? ` ${escapeHtml(detail)}` : ''}</div>`;
