@@ -11,16 +11,29 @@ export const CLI = fileURLToPath(new URL('dist/cli/main.js', packageRoot));
 /** Tells a worker who started it (`notebook:ID`): it says so to members, whose join lines show it. */
 export const ORIGIN_ENV = 'TSP2P_ORIGIN';
 
+/**
+ * What a background `tsp2p host` or `tsp2p worker` tells the process that started it, over IPC (never read
+ * from its terminal text): it is up, and what it said for a person to read; or it waits for its host.
+ */
+export type BackgroundEvent = { kind: 'up'; cluster: string; said: string[] } | { kind: 'waiting'; for: string };
+
+/** Tells the process that started this one (startTsp2p) how it is doing; nothing when run from a shell. */
+export function tellParent(event: BackgroundEvent): void {
+  process.send?.(event);
+}
+
 export interface Started {
   process: ChildProcess;
   /** What it printed so far (the last 20,000 characters). */
   output(): string;
+  /** The event that made it count as started. */
+  event: BackgroundEvent;
 }
 
 export interface StartOptions {
   env: NodeJS.ProcessEnv;
-  /** Resolves once what it printed (stdout or stderr) matches this. */
-  ready: RegExp;
+  /** Resolves once the process tells an event (tellParent) for which this is true. */
+  ready: (event: BackgroundEvent) => boolean;
   /** Names it in errors. */
   label: string;
   /** Its own process group, so that a Ctrl-C meant for the parent does not reach it. */
@@ -30,7 +43,9 @@ export interface StartOptions {
 
 /** Starts `tsp2p ARGS`; rejects with its output if it ends, or is not up within the time limit. */
 export async function startTsp2p(args: string[], options: StartOptions): Promise<Started> {
-  const child = spawn(process.execPath, [CLI, ...args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached === true });
+  const child = spawn(process.execPath, [CLI, ...args], { env: options.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: options.detached === true });
+  // The channel must not keep this process alive, nor tie the child's life to it beyond start-up.
+  child.channel?.unref();
   let output = '';
   const collect = (d: Buffer) => {
     output = (output + d.toString()).slice(-20_000);
@@ -38,7 +53,7 @@ export async function startTsp2p(args: string[], options: StartOptions): Promise
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  await new Promise<void>((resolve, reject) => {
+  const event = await new Promise<BackgroundEvent>((resolve, reject) => {
     const onExit = (code: number | null) => {
       clearTimeout(timer);
       reject(Tsp2pError.BACKGROUND_FAILED(options.label, `stopped (exit ${code})`, output));
@@ -48,19 +63,17 @@ export async function startTsp2p(args: string[], options: StartOptions): Promise
       child.kill('SIGKILL');
       reject(Tsp2pError.BACKGROUND_FAILED(options.label, `did not start within ${timeoutMs / 1000} s`, output));
     }, timeoutMs);
-    const check = () => {
-      if (!options.ready.test(output)) return;
+    const onMessage = (message: BackgroundEvent) => {
+      if (!options.ready(message)) return;
       clearTimeout(timer);
-      child.stdout?.off('data', check);
-      child.stderr?.off('data', check);
+      child.off('message', onMessage);
       child.off('exit', onExit);
-      resolve();
+      resolve(message);
     };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
+    child.on('message', onMessage);
     child.once('exit', onExit);
   });
-  return { process: child, output: () => output };
+  return { process: child, output: () => output, event };
 }
 
 /** Asks `child` to stop (SIGTERM) and waits for it; after `graceMs` it is killed. */

@@ -6,7 +6,7 @@ import { ActivityLog } from './activity-log.js';
 import type { Command } from './command.js';
 import type { Cluster } from '../p2p/cluster.js';
 import { bootstrapOption, clusterOption, say, str, untilSignal } from './common.js';
-import { ORIGIN_ENV } from '../background.js';
+import { ORIGIN_ENV, tellParent } from '../background.js';
 import { waitLine } from './progress.js';
 import { sandboxOptions, sandboxPolicy } from './sandbox-options.js';
 
@@ -92,12 +92,20 @@ export const workerCommand: Command = {
     process.once('SIGTERM', stopWaiting);
     const maxValue = typeof options['max-value'] === 'number' ? options['max-value'] : undefined;
     const sandbox = sandboxPolicy(options);
+    let toldWaiting = false;
     const worker = await startWorker({
       cluster: str(options.cluster),
       bootstrap: str(options.bootstrap),
       slots,
       sandbox,
-      wait: { onWait: line.update, signal: abort.signal },
+      wait: {
+        onWait: (message, waitedMs, host) => {
+          if (!toldWaiting) tellParent({ kind: 'waiting', for: host });
+          toldWaiting = true;
+          line.update(message, waitedMs);
+        },
+        signal: abort.signal,
+      },
       ...(maxValue ? { maxValueBytes: maxValue } : {}),
       // Set by a notebook that starts a worker (%p2p worker), so members' join lines can say so.
       ...(process.env[ORIGIN_ENV] ? { origin: process.env[ORIGIN_ENV] } : {}),
@@ -107,7 +115,9 @@ export const workerCommand: Command = {
       process.off('SIGTERM', stopWaiting);
     });
     const label = worker.node.ref.label;
-    say(`worker joined ${label} with ${counted(slots, 'slot')}${options.sandbox ? ' (sandboxed)' : ''}; Ctrl-C stops it`);
+    const joined = `worker joined ${label} with ${counted(slots, 'slot')}${options.sandbox ? ' (sandboxed)' : ''}`;
+    say(`${joined}; Ctrl-C stops it`);
+    tellParent({ kind: 'up', cluster: label, said: [joined] });
     worker.node.network.on('peer', (peer) => say(`connected: ${peer.hello.user}@${peer.hello.host}`));
     worker.node.network.on('close', (peer) => say(`disconnected: ${peer.hello.user}@${peer.hello.host}`));
     worker.node.network.on('revoked', () => say(`you were removed from ${label}: stopping`));

@@ -54,9 +54,9 @@ interface Testnet {
 class Processes {
   readonly #children: ChildProcess[] = [];
 
-  /** Starts `tsp2p ARGS` and resolves once a line matching `ready` appears (rejects if it exits first). */
-  async start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp, label: string): Promise<ChildProcess> {
-    const started = await startTsp2p(args, { env, ready, label });
+  /** Starts `tsp2p ARGS` and resolves once it says it is up (rejects if it exits first). */
+  async start(args: string[], env: NodeJS.ProcessEnv, label: string): Promise<ChildProcess> {
+    const started = await startTsp2p(args, { env, ready: (event) => event.kind === 'up', label });
     this.#children.push(started.process);
     return started.process;
   }
@@ -121,10 +121,10 @@ async function demo(outDir: string, workers: number, slots: number, parameters: 
     const env = (user: string): NodeJS.ProcessEnv => ({ ...process.env, TSP2P_HOME: home(user), TSP2P_BOOTSTRAP: bootstrap });
     step(`local DHT on ${bootstrap}`);
 
-    await processes.start(['host', '--users=bob,carol,diana', `--cluster=${CLUSTER}`], env('alice'), /is up/, 'alice host');
+    await processes.start(['host', '--users=bob,carol,diana', `--cluster=${CLUSTER}`], env('alice'), 'alice host');
     step(`alice hosts ${CLUSTER} for bob, carol and diana`);
     const owners = Array.from({ length: workers }, (_, i) => (i % 2 === 0 ? 'bob' : 'carol'));
-    await Promise.all(owners.map((user, i) => processes.start(['worker', `--cluster=${CLUSTER}`, '--slots', String(slots)], env(user), /worker joined/, `${user} worker ${i + 1}`)));
+    await Promise.all(owners.map((user, i) => processes.start(['worker', `--cluster=${CLUSTER}`, '--slots', String(slots)], env(user), `${user} worker ${i + 1}`)));
     step(`workers joined: ${owners.map((u) => `${u} (${slots} slot${slots > 1 ? 's' : ''})`).join(', ')}`);
 
     mkdirSync(outDir, { recursive: true });

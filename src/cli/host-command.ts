@@ -1,5 +1,6 @@
 /** `tsp2p host`: say who may use one of your clusters, and serve that list while running. */
 import { Tsp2pError } from '../errors.js';
+import { tellParent } from '../background.js';
 import { listOf } from '../options.js';
 import type { Command } from './command.js';
 import { bootstrapOption, say, str, untilSignal } from './common.js';
@@ -37,19 +38,27 @@ export const hostCommand: Command = {
     const users = listOf(options.users);
     const plan = planHosting(me, name, users, typeof options.duration === 'number' ? options.duration : undefined);
     const members = plan.hosted.members.map((m) => m.name);
-    say(`hosting ${cluster}: members ${[me.name, ...members].join(', ')} (roster version ${plan.roster.seq}, valid until ${new Date(plan.roster.expires).toISOString()})`);
-    if (plan.removed.length) say(`removed ${plan.removed.join(', ')}: they lose access now (the cluster moves to a new secret topic)`);
+    // What it says is also told, as it is, to a notebook that started it (tellParent below).
+    const said: string[] = [];
+    const tell = (line: string) => {
+      said.push(line);
+      say(line);
+    };
+    tell(`hosting ${cluster}: members ${[me.name, ...members].join(', ')} (roster version ${plan.roster.seq}, valid until ${new Date(plan.roster.expires).toISOString()})`);
+    if (plan.removed.length) tell(`removed ${plan.removed.join(', ')}: they lose access now (the cluster moves to a new secret topic)`);
     for (const invite of plan.invites) {
-      say(`${invite.name} is not in your friends book. Send ${invite.name} this one-time invite:`);
-      say(`  tsp2p join ${cluster} --invite ${invite.code}`);
-      say(`  (or add their key with \`tsp2p friends add ${invite.name} KEY\` and host again)`);
+      tell(`${invite.name} is not in your friends book. Send ${invite.name} this one-time invite:`);
+      tell(`  tsp2p join ${cluster} --invite ${invite.code}`);
+      tell(`  (or add their key with \`tsp2p friends add ${invite.name} KEY\` and host again)`);
     }
     const dht = createDht(str(options.bootstrap), { serving: true });
     await dht.ready();
     const host = new HostService(dht, me, name, { onJoined: (_c, who) => say(`${who} joined ${cluster} with an invite`) }, { relay: options.relay === true });
     await host.start();
     const relay = host.relayKey ? `, relaying for members (relay key ${encodeKey(host.relayKey)})` : '';
-    say(`host of ${cluster} is up (key ${me.key})${relay}; Ctrl-C stops it (members keep working meanwhile)`);
+    const up = `host of ${cluster} is up (key ${me.key})${relay}`;
+    say(`${up}; Ctrl-C stops it (members keep working meanwhile)`);
+    tellParent({ kind: 'up', cluster, said: [...said, up] });
     await untilSignal();
     await host.close();
     await dht.destroy();

@@ -70,6 +70,10 @@ async function main(argv: string[]): Promise<number> {
   return command.run(parsed);
 }
 
+// Started by a notebook or the demo (background.ts), this process tells them how it is doing over IPC; that
+// channel must not be what keeps it alive.
+process.channel?.unref();
+
 // A long-running command whose terminal or parent went away must not die writing a status line.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {

@@ -13,11 +13,6 @@ type Line = Extract<LineDirective, { kind: 'line' }>;
 const say = (sink: OutputSink, text: string) => sink.stream('stdout', text.endsWith('\n') ? text : `${text}\n`);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-/** A background process's own lines end with the terminal's "Ctrl-C stops it": a notebook has no Ctrl-C. */
-function forNotebook(text: string): string {
-  return text.replace(/; Ctrl-C stops it/g, '');
-}
-
 export async function runLineMagic(session: P2PSession, line: Line, sink: OutputSink, signal?: AbortSignal): Promise<void> {
   const { options, positionals } = line;
   switch (line.command) {
@@ -85,8 +80,9 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...(str(options.duration) ? ['--duration', str(options.duration) as string] : []), ...(options.relay ? ['--relay'] : [])];
       // Hosting the same cluster again (new --users, say) replaces the host this notebook started before.
       for (const old of session.background.filter((b) => b.kind === 'host' && b.label === cluster)) await session.stopBackground(old);
-      const host = await session.startBackground('host', args, /is up/, cluster);
-      say(sink, `${forNotebook(host.output.trim())}\n(pid ${host.process.pid}; it ends with this kernel)`);
+      const host = await session.startBackground('host', args, (event) => event.kind === 'up', cluster);
+      const said = host.event.kind === 'up' ? host.event.said : [];
+      say(sink, `${said.join('\n')}\n(pid ${host.process.pid}; it ends with this kernel)`);
       return;
     }
     case 'worker': {
@@ -95,12 +91,11 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       // Counted before it starts: it may well have connected by the time it says it joined.
       const before = session.cluster?.workers().length ?? 0;
       // Up once it joined, or once it says it waits for the host (it joins by itself when the host is up).
-      const worker = await session.startBackground('worker', args, /worker joined|waiting for .*'s host/, cluster ?? 'personal');
-      const joined = worker.output.split('\n').find((l) => /worker joined/.test(l));
-      const waiting = /waiting for (.*'s host \([^)]*\))/.exec(worker.output)?.[1];
-      const said = joined ? forNotebook(joined.trim()) : undefined;
-      say(sink, `${said ?? `worker started; it waits for ${waiting} and joins when it is up`} (pid ${worker.process.pid}; it ends with this kernel)`);
-      if (!joined) return;
+      const worker = await session.startBackground('worker', args, () => true, cluster ?? 'personal');
+      const { event } = worker;
+      const said = event.kind === 'up' ? event.said.join('\n') : `worker started; it waits for ${event.for} and joins when it is up`;
+      say(sink, `${said} (pid ${worker.process.pid}; it ends with this kernel)`);
+      if (event.kind !== 'up') return;
       if (session.cluster) {
         await session.cluster.waitForWorkers(before + 1, 10_000).catch(() => {});
         const workers = session.cluster.workers();

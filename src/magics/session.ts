@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { ORIGIN_ENV, startTsp2p, stopProcess } from '../background.js';
+import { ORIGIN_ENV, startTsp2p, stopProcess, type BackgroundEvent } from '../background.js';
 import { Tsp2pError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Cluster } from '../p2p/cluster.js';
@@ -17,6 +17,8 @@ export interface Background {
   kind: 'host' | 'worker';
   label: string;
   process: ChildProcess;
+  /** What it told when it started: up (and what it said), or waiting for its host. */
+  event: BackgroundEvent;
   /** What it printed so far. */
   readonly output: string;
 }
@@ -64,8 +66,8 @@ export class P2PSession {
     return cluster.label;
   }
 
-  /** Starts `tsp2p ARGS` in the background and resolves once it printed `ready` (or fails with its output). */
-  async startBackground(kind: 'host' | 'worker', args: string[], ready: RegExp, label: string): Promise<Background> {
+  /** Starts `tsp2p ARGS` in the background and resolves once it tells `ready` (or fails with its output). */
+  async startBackground(kind: 'host' | 'worker', args: string[], ready: (event: BackgroundEvent) => boolean, label: string): Promise<Background> {
     const env = { ...process.env, ...(this.bootstrap ? { TSP2P_BOOTSTRAP: this.bootstrap } : {}), [ORIGIN_ENV]: this.origin };
     // Detached: a Ctrl-C meant for the kernel must not reach it.
     const started = await startTsp2p(args, { env, ready, label: kind, detached: true });
@@ -73,6 +75,7 @@ export class P2PSession {
       kind,
       label,
       process: started.process,
+      event: started.event,
       get output() {
         return started.output();
       },

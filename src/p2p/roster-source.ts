@@ -40,8 +40,8 @@ const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
 export interface RosterWait {
   /** How long to wait for the host when no roster is at hand (default: until it answers). */
   waitMs?: number;
-  /** Called when waiting starts and about once a second while it lasts. */
-  onWait?: (message: string, waitedMs: number) => void;
+  /** Called when waiting starts and about once a second while it lasts; `host` names what it waits for. */
+  onWait?: (message: string, waitedMs: number, host: string) => void;
   /** Ends the wait (a notebook's stop button). */
   signal?: AbortSignal;
 }
@@ -186,9 +186,10 @@ export function confirmStoredRoster(
 
 async function waitForHost(dht: DHT, me: Identity, ref: ClusterRef, { waitMs = Infinity, onWait, signal }: RosterWait): Promise<ObtainedRoster> {
   const started = Date.now();
-  const what = `waiting for ${ref.ownerName}'s host (${ref.label})`;
+  const host = `${ref.ownerName}'s host (${ref.label})`;
+  const what = `waiting for ${host}`;
   let lastError: unknown = null;
-  const tell = () => onWait?.(`${what}… ${Math.round((Date.now() - started) / 1000)} s${lastError ? `: ${hostProblem(lastError)}` : ''}`, Date.now() - started);
+  const tell = () => onWait?.(`${what}… ${Math.round((Date.now() - started) / 1000)} s${lastError ? `: ${hostProblem(lastError)}` : ''}`, Date.now() - started, host);
   const ticker = setInterval(tell, 1_000);
   try {
     for (let attempt = 0; ; attempt++) {
