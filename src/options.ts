@@ -19,6 +19,11 @@ export interface OptionSpec {
   placeholder?: string;
   /** An environment variable that supplies the value when the option is not given. */
   env?: string;
+  /**
+   * The value when the option is not given, written as a user would type it ('15s', '3'): parsed the same
+   * way, and shown in help. Declared here only, so help and code cannot disagree.
+   */
+  default?: string;
 }
 
 export interface PositionalSpec {
@@ -39,6 +44,32 @@ export interface CommandSpec {
 }
 
 export type OptionValue = string | number | boolean | string[] | [string, string][] | undefined;
+
+/** A number-valued option (number, duration, size), if it was given (or has a default). */
+export function numberOption(options: Record<string, OptionValue>, name: string): number | undefined {
+  const value = options[name];
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** A number-valued option that declares a default: always there once parsed. */
+export function requiredNumber(options: Record<string, OptionValue>, name: string): number {
+  const value = numberOption(options, name);
+  if (value === undefined) throw new Error(`--${name} declares no default: read it with numberOption`);
+  return value;
+}
+
+/** A string option, if it was given (or has a default). */
+export function textOption(options: Record<string, OptionValue>, name: string): string | undefined {
+  const value = options[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A string option that declares a default: always there once parsed. */
+export function requiredText(options: Record<string, OptionValue>, name: string): string {
+  const value = textOption(options, name);
+  if (value === undefined) throw new Error(`--${name} declares no default: read it with textOption`);
+  return value;
+}
 
 /** A `list` option's words (none when absent). */
 export function listOf(value: OptionValue): string[] {
@@ -128,7 +159,7 @@ export function helpText(spec: CommandSpec): string {
   lines.push('', 'options:');
   for (const o of options) {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.type === 'boolean' ? '' : ` ${o.placeholder ?? o.name.toUpperCase()}`}`;
-    lines.push(entry(flag, `${o.description}${o.env ? ` (env ${o.env})` : ''}`));
+    lines.push(entry(flag, `${o.description}${o.default !== undefined ? ` (default ${o.default})` : ''}${o.env ? ` (env ${o.env})` : ''}`));
   }
   if (spec.epilog?.length) lines.push('', ...spec.epilog.map((line) => wrap(line, TEXT_WIDTH, /^ */.exec(line)?.[0].length ?? 0)));
   return lines.join('\n');
@@ -205,7 +236,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   const options: Record<string, OptionValue> = { ...pairs };
   for (const o of spec.options) {
     if (o.type === 'pairs') continue;
-    const raw = values[o.name] ?? (o.env ? process.env[o.env] : undefined);
+    const raw = values[o.name] ?? (o.env ? process.env[o.env] : undefined) ?? o.default;
     if (raw === undefined) continue;
     try {
       options[o.name] = convert(o, raw);

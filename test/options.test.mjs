@@ -88,3 +88,13 @@ test('help text fits 96 columns (a notebook at 1280 px, a terminal) and wraps be
     assert.doesNotMatch(text, /\S-\n|\[[^\]\n]*\n[^\]]*\]/, 'no option group split across lines');
   }
 });
+
+test('a default is declared once: the parser fills it in (parsed like input) and help shows it', async () => {
+  const { requiredNumber, numberOption } = await import('../dist/options.js');
+  const spec = { name: 'tsp2p x', summary: 'x', options: [{ name: 'wait', type: 'duration', placeholder: 'D', description: 'how long', default: '15s' }, { name: 'timeout', type: 'duration', description: 'limit' }] };
+  assert.equal(requiredNumber(parseCommand(spec, []).options, 'wait'), 15_000);
+  assert.equal(requiredNumber(parseCommand(spec, ['--wait', '2s']).options, 'wait'), 2_000);
+  assert.equal(numberOption(parseCommand(spec, []).options, 'timeout'), undefined);
+  assert.throws(() => requiredNumber(parseCommand(spec, []).options, 'timeout'), /declares no default/);
+  assert.match(helpText(spec), /--wait D +how long \(default 15s\)/);
+});

@@ -1,6 +1,7 @@
 /** `tsp2p join`, `tsp2p worker`, `tsp2p status`, `tsp2p exec`: using a cluster from a shell. */
 import { inspect } from 'node:util';
 import { Tsp2pError } from '../errors.js';
+import { numberOption, requiredNumber } from '../options.js';
 import { counted } from '../words.js';
 import { ActivityLog } from './activity-log.js';
 import type { Command } from './command.js';
@@ -10,8 +11,7 @@ import { ORIGIN_ENV, tellParent } from '../background.js';
 import { waitLine } from './progress.js';
 import { sandboxOptions, sandboxPolicy } from './sandbox-options.js';
 
-export const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for the host and a worker (default 15s)' };
-const DEFAULT_WAIT_MS = 15_000;
+export const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for the host and a worker', default: '15s' };
 
 
 /** Joins for a one-shot command: waits for the host (saying so on stderr) until `deadline`. */
@@ -53,12 +53,12 @@ export const joinCommand: Command = {
     positionals: [{ name: 'OWNER/NAME', description: 'the cluster, e.g. alice/friends' }],
     options: [
       { name: 'invite', type: 'string', placeholder: 'CODE', description: 'the one-time code the host printed for you' },
-      { ...waitOption, description: 'how long to wait for the host (default 15s)' },
+      { ...waitOption, description: 'how long to wait for the host' },
       bootstrapOption,
     ],
   },
   async run({ options, positionals }) {
-    const waitMs = typeof options.wait === 'number' ? options.wait : DEFAULT_WAIT_MS;
+    const waitMs = requiredNumber(options, 'wait');
     const cluster = await joinUntil(options, Date.now() + waitMs, positionals[0], str(options.invite));
     const roster = cluster.roster;
     say(`joined ${cluster.label}: members ${[cluster.label.split('/')[0], ...roster.members.map((m) => m.name)].join(', ')}`);
@@ -82,7 +82,7 @@ export const workerCommand: Command = {
   async run({ options }) {
     const { availableParallelism } = await import('node:os');
     const { startWorker } = await import('../p2p/cluster.js');
-    const slots = typeof options.slots === 'number' ? options.slots : availableParallelism();
+    const slots = numberOption(options, 'slots') ?? availableParallelism();
     if (!Number.isInteger(slots) || slots < 1) throw Tsp2pError.USAGE('--slots wants a whole number of at least 1');
     // Started before the host (a boot script, a friend's machine up first): it waits for it, saying so.
     const line = waitLine();
@@ -90,7 +90,7 @@ export const workerCommand: Command = {
     const stopWaiting = () => abort.abort();
     process.once('SIGINT', stopWaiting);
     process.once('SIGTERM', stopWaiting);
-    const maxValue = typeof options['max-value'] === 'number' ? options['max-value'] : undefined;
+    const maxValue = numberOption(options, 'max-value');
     const sandbox = sandboxPolicy(options);
     let toldWaiting = false;
     const worker = await startWorker({
@@ -136,11 +136,11 @@ export const statusCommand: Command = {
   spec: {
     name: 'tsp2p status',
     summary: "List a cluster's workers: user, host, slots, busy, tasks done, failed and cancelled, path.",
-    options: [clusterOption, { ...waitOption, description: 'how long to wait for the host and a first worker (default 15s)' }, { name: 'json', type: 'boolean', description: 'print JSON' }, bootstrapOption],
+    options: [clusterOption, { ...waitOption, description: 'how long to wait for the host and a first worker' }, { name: 'json', type: 'boolean', description: 'print JSON' }, bootstrapOption],
     epilog: ['Once a worker answers it listens a moment longer for others (workers are found one by one).'],
   },
   async run({ options }) {
-    const waitMs = typeof options.wait === 'number' ? options.wait : DEFAULT_WAIT_MS;
+    const waitMs = requiredNumber(options, 'wait');
     const deadline = Date.now() + waitMs;
     const cluster = await joinUntil(options, deadline);
     try {
@@ -173,7 +173,7 @@ export const execCommand: Command = {
     options: [
       clusterOption,
       { name: 'timeout', type: 'duration', placeholder: 'D', description: 'stop the task after this long (default: none)' },
-      { ...waitOption, description: 'how long to wait for the host and for a worker to start the task (default 15s)' },
+      { ...waitOption, description: 'how long to wait for the host and for a worker to start the task' },
       { name: 'worker', type: 'string', placeholder: 'ID|USER', description: 'run on this worker' },
       { name: 'json', type: 'boolean', description: 'print the value as JSON' },
       bootstrapOption,
@@ -182,7 +182,7 @@ export const execCommand: Command = {
   },
   async run({ options, positionals }) {
     const { RemoteError } = await import('../errors.js');
-    const waitMs = typeof options.wait === 'number' ? options.wait : DEFAULT_WAIT_MS;
+    const waitMs = requiredNumber(options, 'wait');
     const deadline = Date.now() + waitMs;
     const cluster = await joinUntil(options, deadline);
     try {
@@ -194,7 +194,7 @@ export const execCommand: Command = {
         code: positionals[0] as string,
         // --wait covers a worker starting it, too: a task nobody starts is an error that says why, not a hang.
         startWithinMs: Math.max(1_000, deadline - Date.now()),
-        ...(typeof options.timeout === 'number' ? { timeoutMs: options.timeout } : {}),
+        ...(numberOption(options, 'timeout') !== undefined ? { timeoutMs: numberOption(options, 'timeout') } : {}),
         ...(str(options.worker) ? { worker: str(options.worker) } : {}),
       });
       task.on('stream', (name, text) => process[name].write(text));

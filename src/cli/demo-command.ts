@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { CLI, startTsp2p, stopProcess } from '../background.js';
 import { Tsp2pError } from '../errors.js';
 import { packageRoot } from '../version.js';
-import type { OptionValue } from '../options.js';
+import { requiredNumber, type OptionValue } from '../options.js';
 import type { Command } from './command.js';
 import { say, str } from './common.js';
 
@@ -156,8 +156,8 @@ export const demoCommand: Command = {
     summary: 'Run the whole story locally: alice hosts, bob and carol add workers, diana draws the Mandelbrot set.',
     options: [
       { name: 'out', type: 'string', placeholder: 'DIR', description: 'where the executed notebook and the PNG go (default ./demo-output)' },
-      { name: 'workers', type: 'number', placeholder: 'N', description: 'worker processes, alternately bob\'s and carol\'s (default 2)' },
-      { name: 'slots', type: 'number', placeholder: 'N', description: 'slots per worker (default 1)' },
+      { name: 'workers', type: 'number', placeholder: 'N', description: "worker processes, alternately bob's and carol's", default: '2' },
+      { name: 'slots', type: 'number', placeholder: 'N', description: 'slots per worker', default: '1' },
       { name: 'no-netns', type: 'boolean', description: 'do not move into a private network namespace (everything still stays on 127.0.0.1)' },
       ...NOTEBOOK_PARAMETERS.map(({ option, type, placeholder, description }) => ({ name: option, type, ...(placeholder ? { placeholder } : {}), description })),
     ],
@@ -169,8 +169,8 @@ export const demoCommand: Command = {
   },
   async run({ options }) {
     const outDir = path.resolve(str(options.out) ?? 'demo-output');
-    const workers = typeof options.workers === 'number' ? options.workers : 2;
-    const slots = typeof options.slots === 'number' ? options.slots : 1;
+    const workers = requiredNumber(options, 'workers');
+    const slots = requiredNumber(options, 'slots');
     if (!Number.isInteger(workers) || workers < 1) throw Tsp2pError.USAGE(`--workers wants a whole number ≥ 1, not ${workers}`);
     if (!Number.isInteger(slots) || slots < 1) throw Tsp2pError.USAGE(`--slots wants a whole number ≥ 1, not ${slots}`);
     const { inNamespace, runInNamespaceAsync } = await import('../netns.js');

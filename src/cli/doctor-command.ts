@@ -1,4 +1,5 @@
 /** `tsp2p doctor`: how this machine sees the network and the cluster, on one screen (src/p2p/doctor.ts). */
+import { requiredNumber } from '../options.js';
 import type { Command } from './command.js';
 import { closeSoon, joinUntil, waitOption } from './cluster-commands.js';
 import { bootstrapOption, clusterOption, say } from './common.js';
@@ -8,12 +9,12 @@ export const doctorCommand: Command = {
   spec: {
     name: 'tsp2p doctor',
     summary: "Check this machine's connection to a cluster: DHT, NAT kind, host, members found, each worker direct or relayed with a round trip, and why others are not reached.",
-    options: [clusterOption, { ...waitOption, description: 'how long to wait for the host and the workers (default 10s)' }, bootstrapOption],
+    options: [clusterOption, { ...waitOption, description: 'how long to wait for the host and the workers', default: '10s' }, bootstrapOption],
     epilog: ['Example: tsp2p doctor --cluster=alice/friends'],
   },
   async run({ options }) {
     const { doctor } = await import('../p2p/doctor.js');
-    const waitMs = typeof options.wait === 'number' ? options.wait : 10_000;
+    const waitMs = requiredNumber(options, 'wait');
     const deadline = Date.now() + waitMs;
     const started = performance.now();
     const cluster = await joinUntil(options, deadline);

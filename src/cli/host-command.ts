@@ -1,7 +1,7 @@
 /** `tsp2p host`: say who may use one of your clusters, and serve that list while running. */
 import { Tsp2pError } from '../errors.js';
 import { tellParent } from '../background.js';
-import { listOf } from '../options.js';
+import { listOf, requiredNumber } from '../options.js';
 import type { Command } from './command.js';
 import { bootstrapOption, say, str, untilSignal } from './common.js';
 
@@ -12,7 +12,7 @@ export const hostCommand: Command = {
     options: [
       { name: 'cluster', type: 'string', placeholder: 'YOU/NAME', description: 'the cluster, owned by you (e.g. alice/friends)' },
       { name: 'users', type: 'list', placeholder: 'A,B,...', description: 'who may use it (names from your friends book); unknown names get invite codes' },
-      { name: 'duration', type: 'duration', placeholder: 'D', description: 'how long the roster stays valid without the host (default 1d; a running host re-signs it when half is left)' },
+      { name: 'duration', type: 'duration', placeholder: 'D', description: 'how long the roster stays valid without the host (a running host re-signs it when half is left)', default: '1d' },
       { name: 'relay', type: 'boolean', description: 'also relay members who cannot reach each other directly (both behind port-randomizing NATs); for a host with a reachable address. The relay sees ciphertext only and serves members only' },
       bootstrapOption,
     ],
@@ -36,7 +36,7 @@ export const hostCommand: Command = {
     if (!owner || !name) throw Tsp2pError.BAD_CLUSTER_NAME(cluster);
     if (owner !== me.name) throw Tsp2pError.USAGE(`you can only host your own clusters: ${me.name}/${name}, not ${cluster} (your name is ${me.name}; change it with \`tsp2p id --name\`)`);
     const users = listOf(options.users);
-    const plan = planHosting(me, name, users, typeof options.duration === 'number' ? options.duration : undefined);
+    const plan = planHosting(me, name, users, requiredNumber(options, 'duration'));
     const members = plan.hosted.members.map((m) => m.name);
     // What it says is also told, as it is, to a notebook that started it (tellParent below).
     const said: string[] = [];

@@ -1,5 +1,6 @@
 /** `tsp2p install`: registers the kernel with Jupyter. */
 import { Tsp2pError } from '../errors.js';
+import { textOption } from '../options.js';
 import type { Command } from './command.js';
 
 export const installCommand: Command = {
@@ -17,9 +18,8 @@ export const installCommand: Command = {
     const { installKernelspec } = await import('../jupyter/kernelspec.js');
     const chosen = ['user', 'sys-prefix', 'prefix'].filter((k) => options[k] !== undefined);
     if (chosen.length > 1) throw Tsp2pError.USAGE(`choose one of --user, --sys-prefix, --prefix (got ${chosen.map((c) => '--' + c).join(', ')})`);
-    const dir = installKernelspec(
-      typeof options.prefix === 'string' ? { kind: 'prefix', dir: options.prefix } : options['sys-prefix'] ? { kind: 'sys-prefix' } : { kind: 'user' },
-    );
+    const prefix = textOption(options, 'prefix');
+    const dir = installKernelspec(prefix !== undefined ? { kind: 'prefix', dir: prefix } : options['sys-prefix'] ? { kind: 'sys-prefix' } : { kind: 'user' });
     process.stdout.write(`installed the tsp2p kernelspec in ${dir}\n`);
     return 0;
   },

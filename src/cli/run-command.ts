@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Tsp2pError } from '../errors.js';
 import { readFileSync } from 'node:fs';
-import { pairsOf } from '../options.js';
+import { pairsOf, requiredNumber, textOption } from '../options.js';
 import type { Command } from './command.js';
 import { say, str } from './common.js';
 import { parameterValue } from '../notebook/parameters.js';
@@ -33,7 +33,7 @@ export const runCommand: Command = {
     positionals: [{ name: 'NOTEBOOK', description: 'the .ipynb to run' }],
     options: [
       { name: 'output', short: 'o', type: 'string', placeholder: 'OUT.ipynb', description: 'where to write the executed notebook (default: NOTEBOOK, in place)' },
-      { name: 'timeout', type: 'duration', placeholder: 'S', description: 'per-cell time limit, e.g. 120 or 2m (default 10m)' },
+      { name: 'timeout', type: 'duration', placeholder: 'S', description: 'per-cell time limit, e.g. 120 or 2m', default: '10m' },
       { name: 'kernel', type: 'string', placeholder: 'NAME', description: "kernelspec to use (default: the notebook's, else tsp2p)" },
       { name: 'allow-errors', type: 'boolean', description: 'keep going after a failing cell (the exit code is still 1)' },
       { name: 'parameter', short: 'p', type: 'pairs', placeholder: 'NAME VALUE', description: 'set a parameter: VALUE is JSON when it parses (4, true, [1,2]), else text' },
@@ -52,8 +52,8 @@ export const runCommand: Command = {
     const { runNotebook, writeNotebook } = await import('../notebook/runner.js');
     const { sourceOf } = await import('../notebook/nbformat.js');
     const file = positionals[0] as string;
-    const out = typeof options.output === 'string' ? options.output : file;
-    const kernel = typeof options.kernel === 'string' ? options.kernel : undefined;
+    const out = textOption(options, 'output') ?? file;
+    const kernel = textOption(options, 'kernel');
     // The tsp2p kernel runs from this very install, whether or not it was registered with Jupyter.
     const spec = kernel === undefined || kernel === KERNEL_NAME ? { argv: kernelJson().argv } : kernel;
     const parameters = readParameters(str(options['parameters-file']), pairsOf(options.parameter));
@@ -63,7 +63,7 @@ export const runCommand: Command = {
     const result = await runNotebook(file, {
       parameters,
       kernel: spec,
-      ...(typeof options.timeout === 'number' ? { timeoutMs: options.timeout } : {}),
+      timeoutMs: requiredNumber(options, 'timeout'),
       allowErrors: options['allow-errors'] === true,
       events: {
         cellStarted: (i, total, cell) => {

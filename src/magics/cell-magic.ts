@@ -9,7 +9,7 @@ import type { TypeScriptEngine } from '../engine/engine.js';
 import { diagnosticsReport, thrownReport } from '../engine/error-report.js';
 import { inspectValue, toMimeBundle } from '../display/mime.js';
 import type { ErrorContent, ExecuteOutcome, OutputSink } from '../jupyter/executor.js';
-import type { OptionValue } from '../options.js';
+import { numberOption, textOption, type OptionValue } from '../options.js';
 import type { TaskHandle, WorkerInfo } from '../p2p/task-handle.js';
 import { attachTask, cancelledReport, showWaiting, traceToCells } from './remote-run.js';
 import { workerName } from './render.js';
@@ -28,7 +28,7 @@ export interface CellPlace {
 }
 
 export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession, body: string, options: Record<string, OptionValue>, sink: OutputSink, place: CellPlace): Promise<ExecuteOutcome> {
-  const name = typeof options.name === 'string' ? options.name : undefined;
+  const name = textOption(options, 'name');
   const cluster = session.requireCluster();
   const converted = await engine.convert(body);
   if (converted.diagnostics.length > 0) return fail(sink, diagnosticsReport(body, converted.diagnostics, place.firstLine));
@@ -36,13 +36,13 @@ export async function runCellMagic(engine: TypeScriptEngine, session: P2PSession
   // Never run here: kept only so that the workers' stack frames can name the cell's lines.
   cellSources.add(`p2p-${place.label}`, { ...place, source: body, generated: js });
   const shipment = shipCell(js, converted.lastExpressionVar, engine.variables);
-  const timeoutMs = typeof options.timeout === 'number' ? options.timeout : undefined;
+  const timeoutMs = numberOption(options, 'timeout');
   const spec = (worker?: string) => ({ code: shipment.code, globals: shipment.globals, ...(timeoutMs ? { timeoutMs } : {}), ...(worker ? { worker } : {}) });
 
   const traced = (handle: TaskHandle) => (traceToCells(handle, shipment), handle);
   if (options.all) return runOnAll(engine, cluster.workers(), (w) => traced(cluster.run(spec(w.id))), name, sink);
 
-  const handle = cluster.run(spec(typeof options.worker === 'string' ? options.worker : undefined));
+  const handle = cluster.run(spec(textOption(options, 'worker')));
   attachTask(handle, shipment, engine, sink);
   showWaiting(handle, cluster, sink);
   let value: unknown;

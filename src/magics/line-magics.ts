@@ -3,7 +3,7 @@ import { Tsp2pError } from '../errors.js';
 import { sandboxArgs } from '../cli/sandbox-options.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import type { LineDirective } from './parse.js';
-import { listOf } from '../options.js';
+import { listOf, numberOption, requiredNumber } from '../options.js';
 import { counted } from '../words.js';
 import { findingsTable, workerList, workersTable } from './render.js';
 import type { P2PSession } from './session.js';
@@ -39,7 +39,7 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
     }
     case 'join': {
       if (str(options.bootstrap)) session.bootstrap = str(options.bootstrap);
-      const waitMs = typeof options.wait === 'number' ? options.wait : 3_000;
+      const waitMs = requiredNumber(options, 'wait');
       // No roster here yet and the host not up: wait for it, saying so in a line redrawn in place.
       let waited = false;
       const onWait = (message: string) => {
@@ -77,7 +77,7 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
       const cluster = str(options.cluster);
       const users = listOf(options.users);
       if (!cluster || users.length === 0) throw Tsp2pError.USAGE('%p2p host needs --users=A,B,... and --cluster=YOU/NAME');
-      const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, ...(str(options.duration) ? ['--duration', str(options.duration) as string] : []), ...(options.relay ? ['--relay'] : [])];
+      const args = ['host', `--users=${users.join(',')}`, `--cluster=${cluster}`, '--duration', `${requiredNumber(options, 'duration')}ms`, ...(options.relay ? ['--relay'] : [])];
       // Hosting the same cluster again (new --users, say) replaces the host this notebook started before.
       for (const old of session.background.filter((b) => b.kind === 'host' && b.label === cluster)) await session.stopBackground(old);
       const host = await session.startBackground('host', args, (event) => event.kind === 'up', cluster);
@@ -87,7 +87,7 @@ export async function runLineMagic(session: P2PSession, line: Line, sink: Output
     }
     case 'worker': {
       const cluster = str(options.cluster) ?? session.cluster?.label;
-      const args = ['worker', ...(cluster ? [`--cluster=${cluster}`] : []), ...(typeof options.slots === 'number' ? ['--slots', String(options.slots)] : []), ...sandboxArgs(options)];
+      const args = ['worker', ...(cluster ? [`--cluster=${cluster}`] : []), ...(numberOption(options, 'slots') !== undefined ? ['--slots', String(numberOption(options, 'slots'))] : []), ...sandboxArgs(options)];
       // Counted before it starts: it may well have connected by the time it says it joined.
       const before = session.cluster?.workers().length ?? 0;
       // Up once it joined, or once it says it waits for the host (it joins by itself when the host is up).

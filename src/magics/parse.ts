@@ -18,7 +18,7 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
     name: '%p2p join',
     summary: 'Join a cluster (default: your personal cluster) and report the workers found.',
     positionals: [{ name: 'OWNER/NAME', description: 'the cluster, e.g. alice/friends', optional: true }],
-    options: [{ name: 'invite', type: 'string', placeholder: 'CODE', description: 'a one-time invite code from the host' }, { name: 'wait', type: 'duration', placeholder: 'D', description: 'how long to look for workers before reporting (default 3s; the search goes on after). With no roster here yet, the host is awaited until it answers or the stop button is pressed' }, bootstrap],
+    options: [{ name: 'invite', type: 'string', placeholder: 'CODE', description: 'a one-time invite code from the host' }, { name: 'wait', type: 'duration', placeholder: 'D', description: 'how long to look for workers before reporting (the search goes on after). With no roster here yet, the host is awaited until it answers or the stop button is pressed', default: '3s' }, bootstrap],
   },
   leave: { name: '%p2p leave', summary: 'Leave the cluster you joined.', options: [] },
   status: { name: '%p2p status', summary: "Show the cluster's workers: user, host, slots, busy, tasks done, failed and cancelled, path (direct or relayed).", options: [] },
@@ -33,7 +33,7 @@ export const LINE_MAGICS: Record<string, CommandSpec> = {
     options: [
       { name: 'users', type: 'list', placeholder: 'A,B,...', description: 'who may use it' },
       { name: 'cluster', type: 'string', placeholder: 'YOU/NAME', description: 'the cluster, owned by you' },
-      { name: 'duration', type: 'string', placeholder: 'D', description: 'how long the roster stays valid without the host (default 1d)' },
+      { name: 'duration', type: 'duration', placeholder: 'D', description: 'how long the roster stays valid without the host', default: '1d' },
       { name: 'relay', type: 'boolean', description: 'also relay members who cannot reach each other (for a machine with a public address)' },
     ],
   },
