@@ -9,7 +9,7 @@ import type { Cluster } from '../p2p/cluster.js';
 import { bootstrapOption, clusterOption, say, str, untilSignal } from './common.js';
 import { ORIGIN_ENV, tellParent } from '../background.js';
 import { waitLine } from './progress.js';
-import { sandboxOptions, sandboxPolicy } from './sandbox-options.js';
+import { sandboxOptions, sandboxPolicy } from '../sandbox-options.js';
 
 export const waitOption = { name: 'wait', type: 'duration' as const, placeholder: 'D', description: 'how long to wait for the host and a worker', default: '15s' };
 

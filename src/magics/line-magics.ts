@@ -1,6 +1,6 @@
 /** The %p2p line magics: whoami, join, leave, status, host, worker, bootstrap. */
 import { Tsp2pError } from '../errors.js';
-import { sandboxArgs } from '../cli/sandbox-options.js';
+import { sandboxArgs } from '../sandbox-options.js';
 import type { OutputSink } from '../jupyter/executor.js';
 import type { LineDirective } from './parse.js';
 import { listOf, numberOption, requiredNumber } from '../options.js';

@@ -6,7 +6,7 @@
  *   %%p2p [options]               first line of a cell: the rest of the cell runs on a worker
  */
 import { Tsp2pError } from '../errors.js';
-import { sandboxOptions } from '../cli/sandbox-options.js';
+import { sandboxOptions } from '../sandbox-options.js';
 import { helpText, parseCommand, splitArgs, type CommandSpec, type OptionValue } from '../options.js';
 import { TEXT_WIDTH, wrap } from '../words.js';
 

@@ -2,9 +2,9 @@
  * A worker's sandbox options, declared once for `tsp2p worker` and `%p2p worker` (which starts the former
  * with the same flags), and the policy they make (see p2p/sandbox.ts).
  */
-import { Tsp2pError } from '../errors.js';
-import { listOf, type OptionSpec, type OptionValue } from '../options.js';
-import type { SandboxPolicy } from '../p2p/sandbox.js';
+import { Tsp2pError } from './errors.js';
+import { listOf, type OptionSpec, type OptionValue } from './options.js';
+import type { SandboxPolicy } from './p2p/sandbox.js';
 
 export const sandboxOptions: OptionSpec[] = [
   { name: 'sandbox', type: 'boolean', description: 'run tasks sandboxed: an empty temp directory, no other files, processes, threads or network; see SECURITY.md' },
