@@ -17,7 +17,10 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // The notebook's own definitions (parameters, the tile function, the tiling), so the bench times its code.
 const notebook = JSON.parse(readFileSync(new URL('../notebooks/mandelbrot.ipynb', import.meta.url), 'utf8'));
 const source = (cell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
-const definitions = notebook.cells.filter((c) => c.cell_type === 'code').map(source).filter((s) => /const presets|function mandelbrotTile/.test(s));
+// The presets, the cell tagged "parameters", and the tile function, in the notebook's order.
+const definitions = notebook.cells
+  .filter((c) => c.cell_type === 'code' && (c.metadata.tags?.includes('parameters') || /const presets|function mandelbrotTile/.test(source(c))))
+  .map(source);
 
 const cluster = await dianaOnFriends();
 try {
