@@ -51,11 +51,15 @@ export function numberOption(options: Record<string, OptionValue>, name: string)
   return typeof value === 'number' ? value : undefined;
 }
 
+/** An option read as required is one that declares a default: missing, the spec and the code disagree. */
+function declared<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`--${name} declares no default: read it as an option that may be absent`);
+  return value;
+}
+
 /** A number-valued option that declares a default: always there once parsed. */
 export function requiredNumber(options: Record<string, OptionValue>, name: string): number {
-  const value = numberOption(options, name);
-  if (value === undefined) throw new Error(`--${name} declares no default: read it with numberOption`);
-  return value;
+  return declared(numberOption(options, name), name);
 }
 
 /** A string option, if it was given (or has a default). */
@@ -66,9 +70,7 @@ export function textOption(options: Record<string, OptionValue>, name: string): 
 
 /** A string option that declares a default: always there once parsed. */
 export function requiredText(options: Record<string, OptionValue>, name: string): string {
-  const value = textOption(options, name);
-  if (value === undefined) throw new Error(`--${name} declares no default: read it with textOption`);
-  return value;
+  return declared(textOption(options, name), name);
 }
 
 /** A `list` option's words (none when absent). */

@@ -68,9 +68,9 @@ export function showWaiting(handle: TaskHandle, cluster: Cluster, sink: OutputSi
 
 /** The task's error, if it fails, names lines of the cells its code came from (cell-sources.ts). */
 export function traceToCells(handle: TaskHandle, shipment: Shipment): void {
-  const origin = { filename: taskFilename(handle.id), code: shipment.code, pieces: shipment.pieces };
+  // Made only for a task that fails: p2p.map sends thousands that do not.
   handle.result.catch((err: unknown) => {
-    if (err !== null && typeof err === 'object') cellSources.traceTo(err, origin);
+    if (err !== null && typeof err === 'object') cellSources.traceTo(err, { filename: taskFilename(handle.id), code: shipment.code, pieces: shipment.pieces });
   });
 }
 
