@@ -11,7 +11,7 @@ if (process.env.TSP2P_NETNS !== '1' && process.env.TSP2P_NO_NETNS !== '1') {
   const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', root], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
   // The TypeScript service's startup snapshot fits only the files just built (kernels fall back without it).
-  spawnSync(process.execPath, [`${root}dist/engine/ts-snapshot.js`], { stdio: 'inherit' });
+  spawnSync(process.execPath, [`${root}dist/kernel-snapshot.js`], { stdio: 'inherit' });
   const { runInNamespace } = await import('../dist/netns.js');
   const code = runInNamespace([process.execPath, ...process.argv.slice(1)]);
   if (code !== null) process.exit(code);

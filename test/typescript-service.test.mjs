@@ -9,6 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { usableSnapshot } from '../dist/engine/ts-snapshot.js';
 import { TypeScriptRemote } from '../dist/engine/typescript-remote.js';
+import { P2P_DECLARATIONS } from '../dist/magics/p2p-declarations.js';
 import { JupyterSession, skipUnlessJupyterClient } from './helpers/jupyter.mjs';
 
 const noSnapshot = 'blob' in usableSnapshot(tmpdir()) ? false : `no usable snapshot: ${usableSnapshot(tmpdir()).reason}`;
@@ -97,6 +98,24 @@ test('type roots of the directory and cells that read files get the kernel\'s ow
   assert.deepEqual(cells.map((c) => c.diagnostics), [[], [], []]);
   const unknown = await convertAll(plain, ['fromTypeRoots']);
   assert.deepEqual(unknown[0].diagnostics, ["Cannot find name 'fromTypeRoots'."]);
+});
+
+test("the snapshot holds the kernel's globals: `p2p` is typed before the kernel declares it, and declaring it changes nothing", { skip: noSnapshot, timeout: 60_000 }, async (t) => {
+  const cwd = directory(t);
+  const fromSnapshot = service(t, cwd);
+  const onThread = service(t, cwd, '0');
+  const USES_P2P = 'const w: number = p2p.workers().length; w';
+  const [before] = await convertAll(fromSnapshot, [USES_P2P]);
+  assert.deepEqual(before.diagnostics, [], 'declared in the snapshot (npm run build: kernel-snapshot.js)');
+  const [unknown] = await convertAll(onThread, [USES_P2P]);
+  assert.deepEqual(unknown.diagnostics, ["Cannot find name 'p2p'."], 'a thread starts without it');
+  // As P2PExecutor does at kernel start: the same text again is no second declaration (no duplicates).
+  for (const remote of [fromSnapshot, onThread]) remote.declareGlobals(P2P_DECLARATIONS);
+  const a = await convertAll(fromSnapshot, [USES_P2P, 'p2p.nope()']);
+  const b = await convertAll(onThread, [USES_P2P, 'p2p.nope()']);
+  assert.deepEqual(a, b);
+  assert.deepEqual(a[0].diagnostics, []);
+  assert.match(a[1].diagnostics[0], /Property 'nope' does not exist/);
 });
 
 test('a snapshot process that cannot start hands its requests to a thread', { timeout: 60_000 }, async (t) => {

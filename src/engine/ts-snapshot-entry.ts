@@ -28,6 +28,7 @@ interface TypeScriptModule {
   };
 }
 interface Service {
+  declareGlobals(text: string): void;
   buildNeutral(): void;
 }
 interface EngineModule {
@@ -44,6 +45,8 @@ interface Plan {
   dist: string;
   /** Where to write the files the snapshot depends on, one per line. */
   inputs: string;
+  /** Modules (dist, importing nothing) whose exported strings are global declarations the kernel makes. */
+  globals: string[];
 }
 
 const plan: Plan = JSON.parse(process.argv[2] ?? '{}');
@@ -119,6 +122,11 @@ sys.readFile = (file: string, encoding?: string): string | undefined => {
   return readFile(file, encoding);
 };
 const service = new TypeScriptService({ converter, ts: typescript });
+// Declared before the converter is built and warmed, as the kernel will declare them (the same text costs
+// nothing then); read through load(), so the stamp lists them and a change makes the snapshot unusable.
+for (const file of plan.globals ?? []) {
+  for (const text of Object.values(load(file) as Record<string, unknown>)) if (typeof text === 'string') service.declareGlobals(text);
+}
 service.buildNeutral();
 Object.assign(sys, { watchFile, watchDirectory, readFile });
 

@@ -87,7 +87,7 @@ export class TypeScriptRemote {
   prevDecl = '';
   #channel: ServiceChannel;
   /** Requests not answered yet, kept to be sent again if the snapshot process fails before it is ready. */
-  readonly #pending = new Map<number, { request: Request; resolve: (value: never) => void; reject: (err: Error) => void }>();
+  readonly #pending = new Map<number, { request: Request; sent: number; resolve: (value: never) => void; reject: (err: Error) => void }>();
   #nextId = 0;
   #generation = 0;
   #ready = false;
@@ -131,6 +131,7 @@ export class TypeScriptRemote {
     this.#pending.delete(answer.id);
     if (!pending) return;
     if (this.#pending.size === 0) this.#channel.hold(false);
+    log.debug(`${pending.request.op} answered in ${Math.round(performance.now() - pending.sent)} ms${this.#ready ? '' : ' (before the service was ready)'}`);
     // The id ties the answer to its request's op, and so to the type its caller awaits.
     if (answer.ok) pending.resolve(answer.value as never);
     else pending.reject(new Error(answer.message));
@@ -160,7 +161,7 @@ export class TypeScriptRemote {
     const id = this.#nextId++;
     const request: Request = { id, op, args };
     return new Promise<TsCalls[K]['result']>((resolve, reject) => {
-      this.#pending.set(id, { request, resolve, reject });
+      this.#pending.set(id, { request, sent: performance.now(), resolve, reject });
       this.#channel.hold(true);
       this.#channel.send(request);
     });

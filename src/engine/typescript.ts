@@ -158,8 +158,12 @@ export class TypeScriptService {
     this.#neutralServes = this.#neutral !== null && !this.modules.ts.getDefaultTypeRoots(cwd, this.modules.ts.sys);
   }
 
-  /** Adds global declarations (the p2p layer declares `p2p`); they are checked, never rewritten. */
+  /**
+   * Adds global declarations (the p2p layer declares `p2p`); they are checked, never rewritten. Ones the
+   * snapshot's builder declared already (the same text) cost nothing: adding a module checks it (~50 ms).
+   */
   declareGlobals(text: string): void {
+    if (this.#declarations.includes(text)) return;
     this.#cache.clear();
     this.#declarations.push(text);
     const name = `__tsp2p_globals_${this.#declarations.length - 1}__`;

@@ -95,6 +95,7 @@ export class Kernel {
   async #dispatch(msg: Message, channel: RequestChannel): Promise<void> {
     const type = msg.header.msg_type;
     const handler = this.#handlers[type];
+    log.debug(`${channel}: ${type} handled from here`);
     this.#status(msg, 'busy');
     try {
       if (!handler) log.warn(`${channel}: ignored a message of unknown type ${type}`);
@@ -104,6 +105,7 @@ export class Kernel {
       if (type.endsWith('_request')) this.#reply(msg, channel, { status: 'error', ename: 'KernelError', evalue: messageOf(err), traceback: [] });
     } finally {
       this.#status(msg, 'idle');
+      log.debug(`${channel}: ${type} done`);
     }
   }
 

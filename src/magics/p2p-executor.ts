@@ -5,7 +5,8 @@
 import type { TypeScriptEngine } from '../engine/engine.js';
 import { thrownReport } from '../engine/error-report.js';
 import type { CompleteResult, ErrorContent, ExecuteOutcome, ExecuteRequest, Executor, InspectResult, IsCompleteResult, OutputSink } from '../jupyter/executor.js';
-import { createP2PApi, P2P_DECLARATIONS } from './p2p-api.js';
+import { createP2PApi } from './p2p-api.js';
+import { P2P_DECLARATIONS } from './p2p-declarations.js';
 import { completeMagic, inspectMagic, type CompletionSources } from './completion.js';
 import { parseCell, type LineDirective } from './parse.js';
 import { workerName } from './render.js';
