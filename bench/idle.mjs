@@ -1,46 +1,20 @@
 // What an idle cluster costs its members' machines, inside a private network namespace on a local DHT:
 // a host and N one-slot workers (bob's, all joined), nothing to do; then the same with a client joined
-// (heartbeats between it and every worker). CPU time (user + system, from /proc) per process over a quiet
+// (heartbeats between it and every worker). CPU time (the scheduler's, treeCpuMs) per process over a quiet
 // window, workers counted with their slot processes.
 //   node bench/idle.mjs [--workers 1,8] [--seconds 30] [--settle 40]
 // --settle: seconds between the last join and the window (discovery looks often while a cluster forms,
 // then once a minute: an idle cluster is one that has settled).
 // Goal (issue 13): an idle worker ≤ 1 ms of CPU per second, heartbeats included.
-import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { inPrivateNetwork } from './setup.mjs';
+import { inPrivateNetwork, treeCpuMs } from './setup.mjs';
 
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '1,8' }, seconds: { type: 'string', default: '30' }, settle: { type: 'string', default: '40' } } });
 inPrivateNetwork(import.meta.url);
 process.env.TSP2P_NETNS = '1';
 const { World } = await import('../test/helpers/cluster.mjs');
 
-const TICK = 100; // clock ticks per second (Linux USER_HZ)
-const cpuMs = (pid) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
-  } catch {
-    return 0;
-  }
-};
-const parentOf = (pid) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return -1;
-  }
-};
-/** A process and all its descendants (a worker's slot processes, its reaper). */
-const tree = (root) => {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
-  const out = [root];
-  for (let i = 0; i < out.length; i++) for (const p of all) if (parentOf(p) === out[i]) out.push(p);
-  return out;
-};
-const treeCpu = (root) => tree(root).reduce((sum, p) => sum + cpuMs(p), 0);
+const treeCpu = treeCpuMs;
 
 async function measure(n, withClient) {
   const world = await World.create(['alice', 'bob', 'carol']);

@@ -3,36 +3,15 @@
 // (spawn of the join → it sees all N), tiny tasks (`1`) in bursts over all of them, then an idle window with
 // the client joined: each worker's CPU (with its slot process) per second, heartbeats included.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { progressClock } from './setup.mjs';
+import { progressClock, treeCpuMs } from './setup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
-const TICK = 100; // clock ticks a second (Linux USER_HZ)
-
-function stat(pid) {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-const cpuMs = (pid) => {
-  const f = stat(pid);
-  return f ? ((Number(f[11]) + Number(f[12])) * 1000) / TICK : 0;
-};
-/** A process and its descendants (a worker's slot processes and reaper). */
-function tree(root) {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
-  const out = [root];
-  for (let i = 0; i < out.length; i++) for (const p of all) if (Number(stat(p)?.[1]) === out[i]) out.push(p);
-  return out;
-}
-const treeCpu = (root) => tree(root).reduce((sum, p) => sum + cpuMs(p), 0);
+const treeCpu = treeCpuMs;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function joined(child) {

@@ -1,6 +1,8 @@
-// What the benchmarks share: moving into a private network namespace, a progress clock, and the friends'
+// What the benchmarks share: moving into a private network namespace, a progress clock, CPU time of a process
+// tree, and the friends'
 // cluster (a local DHT, alice hosting alice/friends, bob and carol with a 1-slot worker each) with diana's
 // kernel joined to it.
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inNamespace, runInNamespace } from '../dist/netns.js';
@@ -12,6 +14,44 @@ export function inPrivateNetwork(scriptUrl) {
   const code = runInNamespace([process.execPath, script, ...process.argv.slice(2)]);
   if (code === null) throw new Error(`bench/${path.basename(script)} needs a private network namespace (root or unprivileged user namespaces)`);
   process.exit(code);
+}
+
+/** The fields of /proc/PID/stat after the command's name (index 1 is the parent's pid), or null if gone. */
+function statFields(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time (ms) a process has used, all its threads: the scheduler's own nanoseconds (schedstat). /proc's
+ * utime and stime count 10 ms ticks, too coarse for a process that wakes for 0.2 ms a few times a second.
+ */
+function cpuMs(pid) {
+  let ns = 0;
+  try {
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ns / 1e6;
+}
+
+/** CPU time (ms) of a process and its descendants (a worker with its slot processes and reaper). */
+export function treeCpuMs(root) {
+  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const p of all) if (Number(statFields(p)?.[1]) === tree[i]) tree.push(p);
+  return tree.reduce((sum, p) => sum + cpuMs(p), 0);
 }
 
 /** `progress(what)` prints what happened with the seconds since the bench started, on stderr. */

@@ -265,6 +265,39 @@ describe('frames', () => {
   });
 });
 
+describe('heartbeats', () => {
+  test('a ping gets a pong only from a peer whose hello does not say it hears acknowledgements (an older tsp2p)', async () => {
+    const { default: SecretStream } = await import('@hyperswarm/secret-stream');
+    const net = await import('node:net');
+    const { PeerChannel } = await import('../dist/p2p/protocol.js');
+    const { HEARS_ACKS } = await import('../dist/p2p/liveness.js');
+    const helloOf = (versions) => ({ roles: 2, user: 'diana', host: 'h', slots: 0, versions: JSON.stringify(versions), roster: Buffer.alloc(0), relay: Buffer.alloc(0), via: Buffer.alloc(0) });
+    for (const [versions, pongs] of [[{ tsp2p: '0.1.0' }, 1], [{ tsp2p: '0.1.0', ...HEARS_ACKS }, 0]]) {
+      const server = net.createServer((raw) => {
+        const socket = new SecretStream(false, raw);
+        socket.on('error', () => {});
+        new PeerChannel(socket, { ...helloOf({}), roles: 1, user: 'bob' }, { onopen: () => {}, onframe: () => {}, onclose: () => {} }, 'worker');
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const socket = new SecretStream(true, net.connect(server.address().port, '127.0.0.1'));
+      socket.on('error', () => {});
+      const opened = new Promise((resolve) => {
+        const client = new PeerChannel(socket, helloOf(versions), { onopen: () => resolve(client), onframe: () => {}, onclose: () => {} }, 'client');
+      });
+      const client = await opened;
+      // The channel answers pings itself (pongs are not frames for the table): any message sets lastHeard.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const before = client.lastHeard;
+      client.send('ping', {});
+      const deadline = Date.now() + 1_000;
+      while (client.lastHeard === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.equal(client.lastHeard > before ? 1 : 0, pongs, `versions ${JSON.stringify(versions)}`);
+      socket.destroy();
+      server.close();
+    }
+  });
+});
+
 describe('NAT words (tsp2p doctor)', () => {
   const own = new Set(['203.0.113.7']);
   test('a public address is "open" only when DHT nodes reach it unasked; else it says a firewall drops UDP', () => {

@@ -66,7 +66,7 @@ test('a client and a worker dialling each other at once keep one connection, los
   process.stderr.write(`# simultaneous dials: ${replaced} connection(s) retired in 12 rounds\n`);
 });
 
-test('heartbeats: the client pings, the worker only answers (at once), whether or not it holds the client\'s tasks', { skip: skipUnlessNetns, timeout: 60_000 }, async () => {
+test('heartbeats: the client pings; the worker sends nothing back (the pings\' acknowledgements are its signs of life), whether or not it holds the client\'s tasks, and stays connected', { skip: skipUnlessNetns, timeout: 60_000 }, async () => {
   // (A worker heeding a vanished client's silence while it holds its tasks: heal.test.mjs.)
   const me = loadIdentity();
   const roster = personalRoster(me);
@@ -97,8 +97,9 @@ test('heartbeats: the client pings, the worker only answers (at once), whether o
       while (Date.now() < counted) await new Promise((r) => setTimeout(r, 50));
       assert.ok(sent[0].ping >= 3 && sent[0].ping <= 5, JSON.stringify(sent));
       assert.equal(sent[1].ping, undefined, `the worker pinged: ${JSON.stringify(sent)}`);
-      assert.ok(Math.abs((sent[1].pong ?? 0) - sent[0].ping) <= 1, JSON.stringify(sent));
+      assert.equal(sent[1].pong, undefined, `the worker answered a client that hears acknowledgements: ${JSON.stringify(sent)}`);
     }
+    // 4 s without a frame from the worker, yet it was never taken for silent (silence is 1.5 s).
     assert.equal(client.peers.length, 1);
     assert.equal(worker.peers.length, 1);
   } finally {

@@ -1,7 +1,10 @@
 /**
  * Heartbeats between clients and workers. A client sends a `ping` every HEARTBEAT_MS to each worker it
- * knows; a worker answers each with a `pong` (protocol.ts), and any message counts as a sign of life (the
- * parts of a large result too). A peer silent for SILENCE_MS is dead or frozen (SIGKILL, SIGSTOP, a cut
+ * knows, and anything from the worker counts as a sign of life: a message (the parts of a large result
+ * too) or any packet of the connection, the transport's acknowledgement of the ping included (UDX acks
+ * each packet from its own event loop, so a dead or frozen worker acks nothing). A client says so in its
+ * hello (HEARS_ACKS) and the worker then sends no `pong`: an idle worker wakes once per ping instead of
+ * twice (the pong's own acknowledgement). To an older client, which hears frames only, it still answers. A peer silent for SILENCE_MS is dead or frozen (SIGKILL, SIGSTOP, a cut
  * network): `onSilent` drops it, so a client re-runs its tasks elsewhere (or stops listing an idle worker)
  * and a worker stops a vanished client's tasks, both within 2 s. A dead TCP-less UDP peer says nothing at
  * all; without this, only hyperdht's own timeouts (~5-20 s) would notice.
@@ -16,9 +19,17 @@
  * Lifecycle: start() → wake()… → stop().
  */
 export const HEARTBEAT_MS = 500;
+/** In a hello's versions: this side hears a peer's life in its transport's packets, so its pings need no pong. */
+export const HEARS_ACKS = { heartbeat: 'acks' } as const;
+
+/** Whether a peer's hello says it hears acknowledgements (HEARS_ACKS): its pings need no pong. */
+export function hearsAcks(hello: { versions: string }): boolean {
+  return jsonObject(hello.versions)?.heartbeat === HEARS_ACKS.heartbeat;
+}
 export const SILENCE_MS = 1_500;
 const TICK_MS = 250;
 
+import { jsonObject } from '../json-fields.js';
 import type { Peer } from './peer-network.js';
 
 export interface Watched {
@@ -65,9 +76,10 @@ export class Liveness {
     }
     for (const { peer, leads } of watched) {
       const channel = peer.channel;
-      if (late) channel.lastHeard = Math.max(channel.lastHeard, now);
-      else if (now - channel.lastHeard > SILENCE_MS) {
-        this.onSilent(peer, now - channel.lastHeard);
+      const heard = channel.heard();
+      if (late) channel.lastHeard = Math.max(heard, now);
+      else if (now - heard > SILENCE_MS) {
+        this.onSilent(peer, now - heard);
         continue;
       }
       if (ping && leads) channel.send('ping', {});

@@ -32,7 +32,7 @@ import { SessionCertificates } from './session-certificates.js';
 import { pathOf, relayedVia, remoteOf, watchPath } from './relay-paths.js';
 import { Discovery } from './discovery.js';
 import type { Identity } from './identity.js';
-import { Liveness, type Watched } from './liveness.js';
+import { HEARS_ACKS, Liveness, type Watched } from './liveness.js';
 import { shortKey } from './keys.js';
 import { dispatchFrame, frameIdOf, PeerChannel, ROLE, type FrameName, type FrameTable, type Hello } from './protocol.js';
 import { isExpired, isMember, isNewer, openRoster, type OpenedRoster } from './roster.js';
@@ -236,7 +236,7 @@ export class PeerNetwork extends EventEmitter<NetworkEvents> {
       user: this.identity.name,
       host: hostname(),
       slots: this.options.slots ?? 0,
-      versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}`, ...(this.options.origin ? { origin: this.options.origin } : {}) }),
+      versions: JSON.stringify({ tsp2p: version, node: process.version, platform: `${process.platform}-${process.arch}`, ...HEARS_ACKS, ...(this.options.origin ? { origin: this.options.origin } : {}) }),
       roster: this.#roster.bytes,
       relay: this.options.relayKey ?? Buffer.alloc(0),
       via: relayThrough ?? Buffer.alloc(0),

@@ -10,6 +10,7 @@ import { messageOf } from '../errors.js';
 import { createLogger } from '../log.js';
 import { version } from '../version.js';
 import { bytes, c, decode, encode, struct, type Encoder, type StructOf } from './codec.js';
+import { hearsAcks } from './liveness.js';
 import { DEFAULT_MAX_VALUE_BYTES } from './values.js';
 
 const log = createLogger('protocol');
@@ -121,6 +122,11 @@ export interface PeerChannelEvents {
   onoversize?(name: FrameName, head: Buffer, bytes: number): void;
 }
 
+/** A connection's underlying stream, as far as liveness reads it: every packet from the peer counted. */
+interface PacketCounter {
+  readonly packetsReceived: number;
+}
+
 /** A connection's tsp2p channel: typed sends, validated receives. */
 export class PeerChannel {
   readonly #channel: Channel;
@@ -138,11 +144,17 @@ export class PeerChannel {
   #drops = { total: 0, unsaid: 0, saidAt: 0 };
   /** When the peer was last heard from (Date.now()): any message counts, parts of a large frame included. */
   lastHeard = Date.now();
+  /** The connection (its raw stream, which counts every packet from the peer, comes once it is connected). */
+  readonly #socket: { readonly rawStream?: PacketCounter | null };
+  #packets = { seen: 0, checkedAt: Date.now() };
+  /** Whether the peer needs a `pong` for its `ping` (it hears frames only: an older tsp2p). */
+  #pongs = true;
 
   /** `maxValueBytes`: the largest value this side takes; a frame being reassembled never holds more. */
-  constructor(socket: Duplex, hello: Hello, events: PeerChannelEvents, label: string, maxValueBytes = DEFAULT_MAX_VALUE_BYTES) {
+  constructor(socket: Duplex & { readonly rawStream?: PacketCounter | null }, hello: Hello, events: PeerChannelEvents, label: string, maxValueBytes = DEFAULT_MAX_VALUE_BYTES) {
     this.#label = label;
     this.#events = events;
+    this.#socket = socket;
     this.#maxFrame = maxValueBytes + FRAME_OVERHEAD;
     const mux = Protomux.from(socket);
     for (const older of OLDER_PROTOCOLS) {
@@ -164,6 +176,7 @@ export class PeerChannel {
           socket.destroy();
           return;
         }
+        this.#pongs = !hearsAcks(remote);
         events.onopen(remote);
       },
       onclose: () => {
@@ -177,12 +190,24 @@ export class PeerChannel {
         onmessage: (raw: Uint8Array) => {
           this.lastHeard = Date.now();
           if (name === 'part') this.#receivePart(raw, events.onframe);
-          else if (name === 'ping') this.send('pong', {});
+          else if (name === 'ping') this.#pongs && this.send('pong', {});
           else if (name !== 'pong') this.#receive(name, raw, events.onframe);
         },
       }),
     );
     this.#channel.open(encode(helloEncoding, hello));
+  }
+
+  /**
+   * When the peer was last heard from, the connection's packets included (liveness.ts): a packet first seen
+   * now came after the previous check, so it counts from then.
+   */
+  heard(): number {
+    const now = Date.now();
+    const packets = this.#socket.rawStream?.packetsReceived;
+    if (packets !== undefined && packets !== this.#packets.seen) this.lastHeard = Math.max(this.lastHeard, this.#packets.checkedAt);
+    this.#packets = { seen: packets ?? 0, checkedAt: now };
+    return this.lastHeard;
   }
 
   /**

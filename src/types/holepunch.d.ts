@@ -53,7 +53,8 @@ declare module 'hyperdht' {
     remotePublicKey: Buffer;
     publicKey: Buffer;
     isInitiator: boolean;
-    rawStream: { remoteHost?: string; remotePort?: number; once(event: 'remote-changed', listener: () => void): void };
+    /** The UDX stream underneath; `packetsReceived` counts every packet from the peer, acknowledgements included. */
+    rawStream: { remoteHost?: string; remotePort?: number; readonly packetsReceived: number; once(event: 'remote-changed', listener: () => void): void };
     opened: Promise<boolean>;
     setKeepAlive(ms: number): void;
   }
