@@ -14,6 +14,8 @@ import { addFriend, listFriends, removeFriend, resolveUser } from '../dist/p2p/f
 import { inviteCode, parseInvite, planHosting } from '../dist/p2p/hosting.js';
 import { identityFile, loadIdentity, setIdentityName } from '../dist/p2p/identity.js';
 import { natKind } from '../dist/p2p/doctor.js';
+import { RING_LINKS, RING_SETTLE_MS, ringSuccessors, shouldDial } from '../dist/p2p/dial-policy.js';
+import { ROLE } from '../dist/p2p/protocol.js';
 import { ActivityLog } from '../dist/cli/activity-log.js';
 import { decodeKey, encodeKey } from '../dist/p2p/keys.js';
 import { personalRoster, resolveClusterRef } from '../dist/p2p/membership.js';
@@ -262,6 +264,44 @@ describe('frames', () => {
     const { stdout, stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), timeout: 10_000 });
     assert.equal(stdout.trim(), 'closed');
     assert.match(stderr, /old-peer runs an older tsp2p \(it speaks tsp2p\/1, this one tsp2p\/2\): update it/);
+  });
+});
+
+describe('who dials whom', () => {
+  const sessions = Array.from({ length: 24 }, () => crypto.randomBytes(32));
+  const worker = (session) => ({ roles: ROLE.worker, session });
+  const settled = { workers: sessions, foundForMs: RING_SETTLE_MS };
+
+  test('workers dial a ring: each its two successors, every worker reached, links that do not grow with the cluster', () => {
+    const links = new Set();
+    for (const a of sessions) {
+      for (const b of sessions) if (!a.equals(b) && shouldDial(worker(a), worker(b), settled) === true) links.add([a, b].map((s) => s.toString('hex')).sort().join('-'));
+    }
+    assert.equal(links.size, sessions.length * RING_LINKS, 'N x 2 links (a full mesh of 24 has 276)');
+    // Connected: a walk over the links from one worker reaches all 24.
+    const reached = new Set([sessions[0].toString('hex')]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const link of links) {
+        const [a, b] = link.split('-');
+        if (reached.has(a) !== reached.has(b)) (reached.add(a), reached.add(b), (grew = true));
+      }
+    }
+    assert.equal(reached.size, sessions.length);
+  });
+
+  test('a worker waits for the ring to settle before dialling workers, passes over one it cannot reach, and still dials hosts at once', () => {
+    const [me, ...others] = sessions;
+    assert.equal(shouldDial(worker(me), worker(others[0]), { workers: sessions, foundForMs: 0 }), null);
+    const sorted = others.slice().sort(Buffer.compare);
+    const after = sorted.findIndex((s) => Buffer.compare(s, me) > 0);
+    const order = after < 0 ? sorted : [...sorted.slice(after), ...sorted.slice(0, after)];
+    assert.deepEqual(ringSuccessors(me, sessions), order.slice(0, 2));
+    assert.deepEqual(ringSuccessors(me, sessions.filter((s) => !s.equals(order[0]))), order.slice(1, 3), 'the next one stands in');
+    assert.equal(shouldDial(worker(me), { roles: ROLE.host, session: others[0] }, { workers: [], foundForMs: 0 }), true);
+    // A client dials every worker; a host dials no one.
+    assert.equal(shouldDial({ roles: ROLE.client, session: me }, worker(others[0]), { workers: [], foundForMs: 0 }), true);
+    assert.equal(shouldDial({ roles: ROLE.host, session: me }, worker(others[0]), { ...settled, foundForMs: 60_000 }), false);
   });
 });
 

@@ -63,6 +63,11 @@ export class DialBook {
     return record ? Date.now() - record.firstSeen : 0;
   }
 
+  /** Whether `id` is on record (found and not forgotten since). */
+  knows(id: string): boolean {
+    return this.#records.has(id);
+  }
+
   /** Failed dials since the last connection, and the last one's reason. */
   failures(id: string): { count: number; reason: string | null } {
     const record = this.#records.get(id);

@@ -9,6 +9,7 @@ import type { KeyPair } from 'hypercore-crypto';
 import { createLogger } from '../log.js';
 import type { DialBook } from './dial-book.js';
 import { shouldDial } from './dial-policy.js';
+import { ROLE } from './protocol.js';
 import type { Peer } from './peer-network.js';
 import { relayFor } from './relay-paths.js';
 import type { SessionCertificates } from './session-certificates.js';
@@ -61,6 +62,8 @@ export class Dialer {
   readonly #directDials = new Map<string, () => void>();
   /** Relayed dials to a peer that stalled in a row (RELAYED_OPEN_MS doubles with each). */
   readonly #relayStalls = new Map<string, number>();
+  /** Session keys of the workers found (not hosts), by id: the ring workers dial around (dial-policy.ts). */
+  readonly #workers = new Map<string, Buffer>();
 
   constructor(private readonly context: DialContext) {}
 
@@ -71,7 +74,9 @@ export class Dialer {
     this.#connecting.add(id);
     void (async () => {
       const remote = await this.context.certificates.verify(peer.publicKey);
-      const dial = remote && shouldDial({ roles: this.context.roles, session: this.context.session.publicKey }, { roles: remote.roles, session: peer.publicKey }, this.context.dials.foundFor(id));
+      if (remote && (remote.roles & ROLE.worker) !== 0 && (remote.roles & ROLE.host) === 0) this.#workers.set(id, peer.publicKey);
+      const view = { workers: this.#ring(), foundForMs: this.context.dials.foundFor(id) };
+      const dial = remote && shouldDial({ roles: this.context.roles, session: this.context.session.publicKey }, { roles: remote.roles, session: peer.publicKey }, view);
       if (!dial || this.context.stopped() || this.context.connected(id)) {
         this.#connecting.delete(id);
         return;
@@ -139,6 +144,15 @@ export class Dialer {
       // the peer a second time.
       this.context.attach(socket, done, relayThrough);
     })();
+  }
+
+  /**
+   * The workers on the ring as this end sees it: those found and not forgotten (the dial book's bounds hold
+   * here too), less those it cannot reach now (the next one on the ring stands in for them).
+   */
+  #ring(): Buffer[] {
+    for (const id of this.#workers.keys()) if (!this.context.dials.knows(id)) this.#workers.delete(id);
+    return [...this.#workers].filter(([id]) => this.context.connected(id) || this.context.dials.failures(id).count === 0).map(([, session]) => session);
   }
 
   /** The peer's connection opened: its relay stalls are forgotten. */
