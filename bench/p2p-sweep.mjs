@@ -1,7 +1,8 @@
 // bench/p2p.mjs --workers N,M,...: how the cost of a cluster grows with its size, in one run on a local
 // DHT (made here). For each N: N one-slot workers (separate processes, started together), a client joining
-// (spawn of the join → it sees all N), tiny tasks (`1`) in bursts over all of them, then an idle window with
-// the client joined: each worker's CPU (with its slot process) per second, heartbeats included.
+// (spawn of the join → it sees all N), tiny tasks (`1`) in bursts over all of them (with the CPU a task
+// costs the client and the workers with their slot processes), then an idle window with the client
+// joined: each worker's CPU (with its slot process) per second, heartbeats included.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,14 @@ async function measure(n, bootstrap, progress) {
     // Warm: a thousand tasks per worker first (a long-running worker's code is optimised; a fresh one's not yet).
     await burst(Math.max(2_000, n * 1_000));
     const rates = [];
-    for (let i = 0; i < 3; i++) rates.push(await burst(Math.max(6_000, n * 500)));
+    // Where a task's CPU goes: this client, and the workers with their slot processes (all of it, per task).
+    const clientBefore = process.cpuUsage();
+    const workersBefore = workers.reduce((sum, w) => sum + treeCpu(w.pid), 0);
+    const tasks = 3 * Math.max(6_000, n * 500);
+    for (let i = 0; i < 3; i++) rates.push(await burst(tasks / 3));
+    const clientCpu = process.cpuUsage(clientBefore);
+    const clientMsPerTask = (clientCpu.user + clientCpu.system) / 1000 / tasks;
+    const workerMsPerTask = (workers.reduce((sum, w) => sum + treeCpu(w.pid), 0) - workersBefore) / tasks;
     const tasksPerSecond = rates.sort((a, b) => a - b)[1];
     progress(`${n} workers: ${Math.round(tasksPerSecond)} tiny tasks/s (median of 3 bursts)`);
     // Idle, client joined: let the bursts' aftermath and discovery's quick rounds settle, then a quiet window.
@@ -63,7 +71,7 @@ async function measure(n, bootstrap, progress) {
     await sleep(seconds * 1000);
     const perSecond = workers.map((w, i) => (treeCpu(w.pid) - before[i]) / seconds);
     await cluster.close();
-    return { workers: n, joinMs, tasksPerSecond, idleWorkerMsPerS: perSecond.reduce((a, b) => a + b, 0) / n, idleWorkerMaxMsPerS: Math.max(...perSecond) };
+    return { workers: n, joinMs, tasksPerSecond, clientMsPerTask, workerMsPerTask, idleWorkerMsPerS: perSecond.reduce((a, b) => a + b, 0) / n, idleWorkerMaxMsPerS: Math.max(...perSecond) };
   } finally {
     kill();
     process.off('exit', kill);
@@ -86,10 +94,10 @@ export async function sweep(sizes, { json }) {
   }
   const first = rows[0];
   const goal = (n) => (n >= 24 ? 0.6 : n >= 8 ? 0.8 : null);
-  console.log(`${'workers'.padEnd(9)}${'join (ms)'.padStart(10)}${'tasks/s'.padStart(10)}${`vs ${first.workers}`.padStart(9)}${'goal'.padStart(7)}${'idle worker CPU (ms/s): mean'.padStart(31)}${'max'.padStart(6)}   goal ≤ 1`);
+  console.log(`${'workers'.padEnd(9)}${'join (ms)'.padStart(10)}${'tasks/s'.padStart(10)}${`vs ${first.workers}`.padStart(9)}${'goal'.padStart(7)}${'CPU ms/task: client'.padStart(21)}${'workers'.padStart(9)}${'idle worker CPU (ms/s): mean'.padStart(31)}${'max'.padStart(6)}   goal ≤ 1`);
   for (const r of rows) {
     const ratio = r.tasksPerSecond / first.tasksPerSecond;
     const g = goal(r.workers);
-    console.log(`${String(r.workers).padEnd(9)}${r.joinMs.toFixed(0).padStart(10)}${r.tasksPerSecond.toFixed(0).padStart(10)}${`${ratio.toFixed(2)}x`.padStart(9)}${(g ? `≥ ${g}` : '').padStart(7)}${r.idleWorkerMsPerS.toFixed(2).padStart(31)}${r.idleWorkerMaxMsPerS.toFixed(2).padStart(6)}`);
+    console.log(`${String(r.workers).padEnd(9)}${r.joinMs.toFixed(0).padStart(10)}${r.tasksPerSecond.toFixed(0).padStart(10)}${`${ratio.toFixed(2)}x`.padStart(9)}${(g ? `≥ ${g}` : '').padStart(7)}${r.clientMsPerTask.toFixed(3).padStart(21)}${r.workerMsPerTask.toFixed(3).padStart(9)}${r.idleWorkerMsPerS.toFixed(2).padStart(31)}${r.idleWorkerMaxMsPerS.toFixed(2).padStart(6)}`);
   }
 }

@@ -167,6 +167,7 @@ function staticReply(request: Message, channel: Channel, content: JsonObject): v
 async function greetSubscribers(): Promise<void> {
   for await (const [frame] of iopub) {
     if (frame?.[0] !== 1) continue;
+    log.debug('iopub: a client subscribed');
     send({ channel: 'iopub', msgType: 'status', content: { execution_state: Atomics.load(state, EXECUTING) === 1 ? 'busy' : 'idle' } });
   }
 }
@@ -184,6 +185,7 @@ async function receiveLoop(channel: Exclude<Channel, 'iopub'>, socket: zmq.Route
     if (channel === 'control' && msg.header.msg_type === 'interrupt_request') interrupt(msg);
     else {
       const content = channel === 'stdin' ? undefined : staticContent.get(msg.header.msg_type);
+      log.debug(`${channel}: ${msg.header.msg_type} came`);
       if (content && Atomics.load(state, EXECUTING) !== 1) staticReply(msg, channel, content);
       else post({ kind: 'message', channel, msg });
     }
@@ -229,6 +231,7 @@ await Promise.all([
   iopub.bind(endpoint(connection, 'iopub')),
   hb.bind(endpoint(connection, 'hb')),
 ]);
+log.debug('sockets bound');
 post({ kind: 'ready' });
 for (const [channel, socket] of [['shell', shell], ['control', control], ['stdin', stdin]] as const) {
   receiveLoop(channel, socket).catch((err: unknown) => {
