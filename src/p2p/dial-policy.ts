@@ -33,7 +33,8 @@ export interface DialEnd {
 }
 
 const has = (end: DialEnd, role: number): boolean => (end.roles & role) !== 0;
-const isPlainWorker = (end: DialEnd): boolean => has(end, ROLE.worker) && !has(end, ROLE.host);
+/** A worker that is not also a host: the ring is made of these. */
+export const isPlainWorker = (roles: number): boolean => (roles & ROLE.worker) !== 0 && (roles & ROLE.host) === 0;
 
 /** The RING_LINKS session keys after `session` on the ring of `workers` (sorted, wrapping around). */
 export function ringSuccessors(session: Buffer, workers: Iterable<Buffer>): Buffer[] {
@@ -58,7 +59,7 @@ function dialsFirst(local: DialEnd, remote: DialEnd, workers: Iterable<Buffer>):
   if (has(local, ROLE.relay)) return false;
   if (has(local, ROLE.client) && has(remote, ROLE.worker)) return true;
   if (has(local, ROLE.worker) && has(remote, ROLE.host)) return true;
-  if (isPlainWorker(local) && isPlainWorker(remote)) return ringSuccessors(local.session, workers).some((w) => w.equals(remote.session));
+  if (isPlainWorker(local.roles) && isPlainWorker(remote.roles)) return ringSuccessors(local.session, workers).some((w) => w.equals(remote.session));
   return false;
 }
 
@@ -69,7 +70,7 @@ function dialsFirst(local: DialEnd, remote: DialEnd, workers: Iterable<Buffer>):
  */
 export function shouldDial(local: DialEnd, remote: DialEnd, view: DialView): boolean | null {
   const workers = [...view.workers, local.session];
-  if (isPlainWorker(local) && isPlainWorker(remote) && view.foundForMs < RING_SETTLE_MS) return null;
+  if (isPlainWorker(local.roles) && isPlainWorker(remote.roles) && view.foundForMs < RING_SETTLE_MS) return null;
   if (dialsFirst(local, remote, workers)) return true;
   if (!dialsFirst(remote, local, workers)) return null;
   return !has(local, ROLE.host) && view.foundForMs >= WAIT_FOR_DIAL_MS;

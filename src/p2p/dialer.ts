@@ -8,8 +8,7 @@ import type { QueryPeer, SecretStream } from 'hyperdht';
 import type { KeyPair } from 'hypercore-crypto';
 import { createLogger } from '../log.js';
 import type { DialBook } from './dial-book.js';
-import { shouldDial } from './dial-policy.js';
-import { ROLE } from './protocol.js';
+import { isPlainWorker, shouldDial } from './dial-policy.js';
 import type { Peer } from './peer-network.js';
 import { relayFor } from './relay-paths.js';
 import type { SessionCertificates } from './session-certificates.js';
@@ -74,7 +73,7 @@ export class Dialer {
     this.#connecting.add(id);
     void (async () => {
       const remote = await this.context.certificates.verify(peer.publicKey);
-      if (remote && (remote.roles & ROLE.worker) !== 0 && (remote.roles & ROLE.host) === 0) this.#workers.set(id, peer.publicKey);
+      if (remote && isPlainWorker(remote.roles)) this.#workers.set(id, peer.publicKey);
       const view = { workers: this.#ring(), foundForMs: this.context.dials.foundFor(id) };
       const dial = remote && shouldDial({ roles: this.context.roles, session: this.context.session.publicKey }, { roles: remote.roles, session: peer.publicKey }, view);
       if (!dial || this.context.stopped() || this.context.connected(id)) {
@@ -147,12 +146,15 @@ export class Dialer {
   }
 
   /**
-   * The workers on the ring as this end sees it: those found and not forgotten (the dial book's bounds hold
-   * here too), less those it cannot reach now (the next one on the ring stands in for them).
+   * The workers on the ring as this end sees it: those connected (they may have dialled it) and those found
+   * and not forgotten (the dial book's bounds hold here too), less those it cannot reach now (the next one
+   * on the ring stands in for them).
    */
   #ring(): Buffer[] {
     for (const id of this.#workers.keys()) if (!this.context.dials.knows(id)) this.#workers.delete(id);
-    return [...this.#workers].filter(([id]) => this.context.connected(id) || this.context.dials.failures(id).count === 0).map(([, session]) => session);
+    const ring = new Map([...this.#workers].filter(([id]) => this.context.connected(id) || this.context.dials.failures(id).count === 0));
+    for (const peer of this.context.peers()) if (isPlainWorker(peer.hello.roles)) ring.set(peer.id, peer.session);
+    return [...ring.values()];
   }
 
   /** The peer's connection opened: its relay stalls are forgotten. */
