@@ -14,7 +14,6 @@ inPrivateNetwork(import.meta.url);
 process.env.TSP2P_NETNS = '1';
 const { World } = await import('../test/helpers/cluster.mjs');
 
-const treeCpu = treeCpuMs;
 
 async function measure(n, withClient) {
   const world = await World.create(['alice', 'bob', 'carol']);
@@ -31,17 +30,17 @@ async function measure(n, withClient) {
     // Let joining settle (discovery's quick rounds), then measure a quiet window.
     await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
     const pids = { dht: world.dht.child.pid, host: host.child.pid, workers: workers.map((w) => w.child.pid), client: client?.child.pid };
-    const before = { dht: treeCpu(pids.dht), host: treeCpu(pids.host), workers: pids.workers.map(treeCpu), client: client ? treeCpu(pids.client) : 0 };
+    const before = { dht: treeCpuMs(pids.dht), host: treeCpuMs(pids.host), workers: pids.workers.map(treeCpuMs), client: client ? treeCpuMs(pids.client) : 0 };
     const seconds = Number(values.seconds);
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const perSecond = (a, b) => (b - a) / seconds;
-    const workerRates = pids.workers.map((p, i) => perSecond(before.workers[i], treeCpu(p)));
+    const workerRates = pids.workers.map((p, i) => perSecond(before.workers[i], treeCpuMs(p)));
     return {
-      dht: perSecond(before.dht, treeCpu(pids.dht)),
-      host: perSecond(before.host, treeCpu(pids.host)),
+      dht: perSecond(before.dht, treeCpuMs(pids.dht)),
+      host: perSecond(before.host, treeCpuMs(pids.host)),
       workerMean: workerRates.reduce((a, b) => a + b, 0) / n,
       workerMax: Math.max(...workerRates),
-      client: client ? perSecond(before.client, treeCpu(pids.client)) : null,
+      client: client ? perSecond(before.client, treeCpuMs(pids.client)) : null,
     };
   } finally {
     await world.stop();

@@ -12,7 +12,6 @@ import { progressClock, treeCpuMs } from './setup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
-const treeCpu = treeCpuMs;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function joined(child) {
@@ -56,20 +55,20 @@ async function measure(n, bootstrap, progress) {
     const rates = [];
     // Where a task's CPU goes: this client, and the workers with their slot processes (all of it, per task).
     const clientBefore = process.cpuUsage();
-    const workersBefore = workers.reduce((sum, w) => sum + treeCpu(w.pid), 0);
+    const workersBefore = workers.reduce((sum, w) => sum + treeCpuMs(w.pid), 0);
     const tasks = 3 * Math.max(6_000, n * 500);
     for (let i = 0; i < 3; i++) rates.push(await burst(tasks / 3));
     const clientCpu = process.cpuUsage(clientBefore);
     const clientMsPerTask = (clientCpu.user + clientCpu.system) / 1000 / tasks;
-    const workerMsPerTask = (workers.reduce((sum, w) => sum + treeCpu(w.pid), 0) - workersBefore) / tasks;
+    const workerMsPerTask = (workers.reduce((sum, w) => sum + treeCpuMs(w.pid), 0) - workersBefore) / tasks;
     const tasksPerSecond = rates.sort((a, b) => a - b)[1];
     progress(`${n} workers: ${Math.round(tasksPerSecond)} tiny tasks/s (median of 3 bursts)`);
     // Idle, client joined: let the bursts' aftermath and discovery's quick rounds settle, then a quiet window.
     await sleep(20_000);
     const seconds = 15;
-    const before = workers.map((w) => treeCpu(w.pid));
+    const before = workers.map((w) => treeCpuMs(w.pid));
     await sleep(seconds * 1000);
-    const perSecond = workers.map((w, i) => (treeCpu(w.pid) - before[i]) / seconds);
+    const perSecond = workers.map((w, i) => (treeCpuMs(w.pid) - before[i]) / seconds);
     await cluster.close();
     return { workers: n, joinMs, tasksPerSecond, clientMsPerTask, workerMsPerTask, idleWorkerMsPerS: perSecond.reduce((a, b) => a + b, 0) / n, idleWorkerMaxMsPerS: Math.max(...perSecond) };
   } finally {

@@ -48,9 +48,10 @@ function cpuMs(pid) {
 
 /** CPU time (ms) of a process and its descendants (a worker with its slot processes and reaper). */
 export function treeCpuMs(root) {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  // Each process's parent read once (not once per process of the tree).
+  const parents = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => [Number(d), Number(statFields(d)?.[1])]);
   const tree = [root];
-  for (let i = 0; i < tree.length; i++) for (const p of all) if (Number(statFields(p)?.[1]) === tree[i]) tree.push(p);
+  for (let i = 0; i < tree.length; i++) for (const [p, parent] of parents) if (parent === tree[i]) tree.push(p);
   return tree.reduce((sum, p) => sum + cpuMs(p), 0);
 }
 
