@@ -338,6 +338,55 @@ describe('heartbeats', () => {
   });
 });
 
+describe('random probes (crossing a port-randomizing NAT)', () => {
+  test("hyperdht's punch still calls the method tsp2p replaces, with the budget and rate tsp2p's comments quote", async () => {
+    const { createRequire } = await import('node:module');
+    const { readFileSync } = await import('node:fs');
+    const file = createRequire(import.meta.url).resolve('hyperdht/lib/holepuncher.js');
+    const source = readFileSync(file, 'utf8');
+    const { default: Holepuncher } = await import('hyperdht/lib/holepuncher.js');
+    // Upgrading hyperdht fails here first when a punch no longer goes through these names.
+    assert.match(source, /this\._randomProbes\(remoteVerifiedAddress\)/);
+    assert.match(source, /async _randomProbes\s*\(remoteAddr\)\s*\{\s*let tries = 1750/);
+    assert.match(source, /await holepunch\(this\._holder\.socket, addr, false\)\s*if \(this\.punching\) await this\._sleeper\.pause\(20\)/);
+    assert.match(source, /this\._sleeper = new Sleeper\(\)/);
+    assert.match(source, /ping\(addr, socket = this\._holder\.socket\) \{\s*return holepunch\(socket, addr, false\)/);
+    for (const name of ['_randomProbes', 'ping', '_autoDestroy']) assert.equal(typeof Holepuncher.prototype[name], 'function', name);
+  });
+
+  test('probes as many as hyperdht at random ports of the NAT, four per 20 ms tick, and stop at the first hit', async () => {
+    const { probeRandomNatsFaster, probesFaster, RANDOM_PROBES, PROBES_PER_TICK } = await import('../dist/p2p/random-probes.js');
+    const { default: Holepuncher } = await import('hyperdht/lib/holepuncher.js');
+    probeRandomNatsFaster();
+    assert.equal(probesFaster(), true);
+    const punch = (hitAfter) => {
+      const sent = [];
+      let ticks = 0;
+      let destroyed = 0;
+      const fake = {
+        punching: true,
+        _sleeper: { pause: async (ms) => (assert.equal(ms, 20), ticks++) },
+        ping: async (address) => {
+          sent.push(address);
+          if (sent.length === hitAfter) fake.punching = false;
+        },
+        _autoDestroy: () => destroyed++,
+      };
+      return Holepuncher.prototype._randomProbes.call(fake, { host: '198.51.100.9', port: 4242 }).then(() => ({ sent, ticks, destroyed }));
+    };
+    const whole = await punch(Infinity);
+    assert.equal(whole.sent.length, RANDOM_PROBES);
+    assert.equal(RANDOM_PROBES, 1750);
+    assert.equal(whole.ticks, Math.floor(RANDOM_PROBES / PROBES_PER_TICK));
+    assert.equal(whole.destroyed, 1);
+    assert.ok(whole.sent.every((a) => a.host === '198.51.100.9' && a.port >= 1000 && a.port <= 65535 && Number.isInteger(a.port)));
+    assert.ok(new Set(whole.sent.map((a) => a.port)).size > 1700, 'ports drawn at random');
+    const hit = await punch(10);
+    assert.equal(hit.sent.length, 10, 'no probe after the hit');
+    assert.equal(hit.destroyed, 1);
+  });
+});
+
 describe('NAT words (tsp2p doctor)', () => {
   const own = new Set(['203.0.113.7']);
   test('a public address is "open" only when DHT nodes reach it unasked; else it says a firewall drops UDP', () => {

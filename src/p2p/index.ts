@@ -3,8 +3,9 @@
  *
  * Who does what, joining and hosting:
  * - cluster.ts: the library's face. Cluster.join (a client), startWorker (a worker): each opens a node.
- * - node.ts: a process joining as any role: identity, DHT node, roster (an invite redeemed here, else
- *   roster-source.ts), then a started PeerNetwork (peer-network.ts, dialling in dialer.ts).
+ * - node.ts: a process joining as any role: identity, DHT node (crossing randomizing NATs sooner:
+ *   random-probes.ts), roster (an invite redeemed here, else roster-source.ts), then a started PeerNetwork
+ *   (peer-network.ts, dialling in dialer.ts).
  * - roster-source.ts: where a joining process gets its roster: stored, hosted here, or from the host
  *   (waiting for it, saying why); membership.ts: OWNER/NAME, stored rosters, asking the host for one.
  * - hosting.ts: what hosting is on disk (members, invites, the signed roster); host.ts: the running host

@@ -29,7 +29,7 @@ export function natProblem(reasons: { name: string; reason: string }[], view: Na
 }
 
 /** What crossing a port-randomizing NAT takes. */
-export const RANDOM_PUNCH = 'a random punch (usually seconds, at times 20 s or more)';
+export const RANDOM_PUNCH = 'a random punch (usually a second or two, at times 5 s or more)';
 
 /** Why a connection from behind a port-randomizing NAT is slow, and what makes it fast. */
 export function slowPunch(owner: string): string {

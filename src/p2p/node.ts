@@ -13,6 +13,7 @@ import { loadIdentity, type Identity } from './identity.js';
 import { encodeKey } from './keys.js';
 import { fetchRosterFromHost, isPersonal, resolveClusterRef, storeRoster, type ClusterRef } from './membership.js';
 import { PeerNetwork } from './peer-network.js';
+import { probeRandomNatsFaster } from './random-probes.js';
 import { ROLE } from './protocol.js';
 import { RelayService } from './relay.js';
 import { isExpired, isMember, openRoster, type OpenedRoster } from './roster.js';
@@ -45,6 +46,7 @@ export function parseBootstrap(text: string | undefined): NodeAddress[] | undefi
  */
 export function createDht(bootstrapText: string | undefined, { serving = false }: { serving?: boolean } = {}): DHT {
   const bootstrap = parseBootstrap(bootstrapText);
+  probeRandomNatsFaster();
   const dht = new DHT({ ...(bootstrap ? { bootstrap, ephemeral: true } : {}), randomPunchInterval: RANDOM_PUNCH_INTERVAL_MS, connectionKeepAlive: KEEP_ALIVE_MS });
   if (serving) {
     dht._randomPunchLimit = SERVED_RANDOM_PUNCHES;
@@ -78,7 +80,8 @@ const KEEP_ALIVE_MS = 15_000;
  * of a punch is never told when its dialler gives up (an exec whose --wait ended, a kernel shut down, an
  * exec that exits right after its answer while its host check is still punching): its half goes on
  * probing for up to ~35 s, and with one turn a worker or host would turn every other member away until
- * then. Only members get that far (the firewall runs before any punch), and a probe is 50 packets a second.
+ * then. Only members get that far (the firewall runs before any punch), and a probe is 200 packets a second
+ * for a few seconds (random-probes.ts).
  */
 const SERVED_RANDOM_PUNCHES = 4;
 

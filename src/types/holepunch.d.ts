@@ -142,6 +142,23 @@ declare module 'blind-relay' {
   }
 }
 
+declare module 'hyperdht/lib/holepuncher.js' {
+  import type { NodeAddress } from 'hyperdht';
+  /**
+   * One connection's hole punch (hyperdht 6.32, lib/holepuncher.js: internal, no exports map). Only
+   * random-probes.ts touches it, to replace `_randomProbes`; a test checks the shape at every upgrade.
+   */
+  export default class Holepuncher {
+    punching: boolean;
+    readonly _sleeper: { pause(ms: number): Promise<void> };
+    /** Sends one probe from the punch's socket (hyperdht: `holepunch(socket, addr, false)`). */
+    ping(address: NodeAddress): Promise<unknown>;
+    _autoDestroy(): void;
+    /** The consistent side of a punch towards a randomizing NAT: probes at random ports of its address. */
+    _randomProbes(remote: NodeAddress): Promise<void>;
+  }
+}
+
 declare module 'hyperdht/testnet.js' {
   import type DHT from 'hyperdht';
   export default function createTestnet(size?: number, options?: { host?: string; port?: number }): Promise<{ bootstrap: { host: string; port: number }[]; nodes: DHT[]; destroy(): Promise<void> }>;
