@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { progressClock, treeCpuMs } from './setup.mjs';
+import { cpuMs, progressClock, treeCpuMs } from './setup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
@@ -30,7 +30,7 @@ function joined(child) {
   });
 }
 
-async function measure(n, bootstrap, progress) {
+async function measure(n, bootstrap, progress, task) {
   const home = mkdtempSync(path.join(tmpdir(), 'tsp2p-sweep-'));
   const env = { ...process.env, TSP2P_HOME: home, TSP2P_BOOTSTRAP: bootstrap };
   process.env.TSP2P_HOME = home;
@@ -47,7 +47,7 @@ async function measure(n, bootstrap, progress) {
     progress(`${n} workers: the client saw them all after ${Math.round(joinMs)} ms`);
     const burst = async (tasks) => {
       const s = performance.now();
-      await Promise.all(Array.from({ length: tasks }, () => cluster.run({ code: '1' })));
+      await Promise.all(Array.from({ length: tasks }, () => cluster.run({ code: task })));
       return tasks / ((performance.now() - s) / 1000);
     };
     // Warm: a thousand tasks per worker first (a long-running worker's code is optimised; a fresh one's not yet).
@@ -56,13 +56,20 @@ async function measure(n, bootstrap, progress) {
     // Where a task's CPU goes: this client, and the workers with their slot processes (all of it, per task).
     const clientBefore = process.cpuUsage();
     const workersBefore = workers.reduce((sum, w) => sum + treeCpuMs(w.pid), 0);
+    const ownBefore = workers.reduce((sum, w) => sum + cpuMs(w.pid), 0);
+    const doneBefore = new Map(cluster.workers().map((w) => [w.id, w.done]));
     const tasks = 3 * Math.max(6_000, n * 500);
     for (let i = 0; i < 3; i++) rates.push(await burst(tasks / 3));
     const clientCpu = process.cpuUsage(clientBefore);
     const clientMsPerTask = (clientCpu.user + clientCpu.system) / 1000 / tasks;
     const workerMsPerTask = (workers.reduce((sum, w) => sum + treeCpuMs(w.pid), 0) - workersBefore) / tasks;
     const tasksPerSecond = rates.sort((a, b) => a - b)[1];
-    progress(`${n} workers: ${Math.round(tasksPerSecond)} tiny tasks/s (median of 3 bursts)`);
+    // The worker processes apart from their slots, and how many workers ran a share of them (the client
+    // spreads short tasks only as far as it pays: src/p2p/spread.ts).
+    const ownMsPerTask = (workers.reduce((sum, w) => sum + cpuMs(w.pid), 0) - ownBefore) / tasks;
+    const ran = cluster.workers().map((w) => w.done - (doneBefore.get(w.id) ?? 0));
+    const used = ran.filter((d) => d >= tasks / n / 10).length;
+    progress(`${n} workers: ${Math.round(tasksPerSecond)} tasks/s (median of 3 bursts), ${used} of them ran a tenth of a fair share or more; CPU ms/task: worker processes ${ownMsPerTask.toFixed(3)}, slots ${(workerMsPerTask - ownMsPerTask).toFixed(3)}`);
     // Idle, client joined: let the bursts' aftermath and discovery's quick rounds settle, then a quiet window.
     await sleep(20_000);
     const seconds = 15;
@@ -79,13 +86,13 @@ async function measure(n, bootstrap, progress) {
   }
 }
 
-export async function sweep(sizes, { json }) {
+export async function sweep(sizes, { json, task = '1' }) {
   const { default: createTestnet } = await import('hyperdht/testnet.js');
   const testnet = await createTestnet(3);
   const bootstrap = testnet.bootstrap.map((b) => `${b.host}:${b.port}`).join(',');
   const progress = progressClock();
   const rows = [];
-  for (const n of sizes) rows.push(await measure(n, bootstrap, progress));
+  for (const n of sizes) rows.push(await measure(n, bootstrap, progress, task));
   await testnet.destroy();
   if (json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -1,12 +1,12 @@
 // Transport benchmark, inside a private network namespace on a local DHT (made here): a raw Hyperswarm echo
 // (the baseline) beside tsp2p in one run.
-//   node bench/p2p.mjs [--json] [--workers 2,8,24]
+//   node bench/p2p.mjs [--json] [--workers 2,8,24 [--task CODE]]
 // Goals (issues 3, 13): single-task round trip median ≤ 1 ms and p90 ≤ 2 ms; tiny tasks over two workers
 // ≥ 2,000/s; binary results ≥ 0.6x the raw transfer rate; idle worker RSS ≤ 80 MB.
 // --workers: a sweep over clusters of N one-slot workers (only that, then): the client's join (until it
 // sees all N), tiny-task throughput against the first N's, and an idle worker's CPU with the client
 // joined, heartbeats included. Goals: 8 workers ≥ 0.8x and 24 ≥ 0.6x the 2-worker throughput; an idle
-// worker ≤ 1 ms of CPU a second.
+// worker ≤ 1 ms of CPU a second. --task: the sweep's task (default `1`), e.g. one that waits a few ms.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -17,11 +17,11 @@ import { parseArgs } from 'node:util';
 import { inPrivateNetwork, progressClock } from './setup.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, workers: { type: 'string' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, workers: { type: 'string' }, task: { type: 'string', default: '1' } } });
 inPrivateNetwork(import.meta.url);
 if (values.workers) {
   const { sweep } = await import('./p2p-sweep.mjs');
-  await sweep(values.workers.split(',').map(Number), { json: values.json });
+  await sweep(values.workers.split(',').map(Number), { json: values.json, task: values.task });
   process.exit(0);
 }
 

@@ -30,7 +30,7 @@ function statFields(pid) {
  * CPU time (ms) a process has used, all its threads: the scheduler's own nanoseconds (schedstat). /proc's
  * utime and stime count 10 ms ticks, too coarse for a process that wakes for 0.2 ms a few times a second.
  */
-function cpuMs(pid) {
+export function cpuMs(pid) {
   let ns = 0;
   try {
     for (const thread of readdirSync(`/proc/${pid}/task`)) {

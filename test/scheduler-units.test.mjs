@@ -160,3 +160,80 @@ describe('Scheduler', () => {
     assert.deepEqual(info, { bob: [7, 0, 0], carol: [4, 2, 1] });
   });
 });
+
+describe('spread: short tasks over as many slots as it pays to use', () => {
+  /** Epochs of a Spread on a fake clock, `rateOf(width)` tasks per second finishing in each. */
+  async function epochs(rateOf, count, { spread, clock, waiting = true, slots = 24 } = {}) {
+    const { EPOCH_MS, Spread } = await import('../dist/p2p/spread.js');
+    clock ??= { t: 0 };
+    spread ??= new Spread(() => clock.t);
+    if (clock.t === 0) spread.observe(waiting, slots);
+    const widths = [];
+    for (let i = 0; i < count; i++) {
+      const finished = Math.round((rateOf(spread.width, i) * EPOCH_MS) / 1000);
+      for (let k = 0; k < finished; k++) spread.finished();
+      clock.t += EPOCH_MS;
+      spread.observe(waiting, slots);
+      widths.push(spread.width);
+    }
+    return { widths, spread, clock };
+  }
+  const share = (widths, test) => widths.filter(test).length / widths.length;
+  // A little noise, the same every run: ±3%.
+  const noise = (i) => 1 + 0.03 * Math.sin(i * 12.9898);
+
+  test('workers sharing two cores (more finish no faster): the spread stays narrow', async () => {
+    const { widths } = await epochs((_, i) => 2_400 * noise(i), 200);
+    assert.ok(Math.max(...widths) <= 3, `widest ${Math.max(...widths)}`);
+    assert.ok(share(widths, (w) => w === 2) >= 0.85, `at 2 slots ${share(widths, (w) => w === 2)} of the time`);
+  });
+
+  test('each slot adds its share (workers on their own machines): the spread widens to every slot within a few epochs', async () => {
+    const { widths } = await epochs((w, i) => 300 * w * noise(i), 100);
+    assert.ok(widths.indexOf(24) >= 0 && widths.indexOf(24) <= 8, `24 slots after ${widths.indexOf(24)} epochs: ${widths.slice(0, 10)}`);
+    assert.ok(share(widths.slice(10), (w) => w >= 18) >= 0.9, `${widths.slice(10)}`);
+  });
+
+  test('gains that stop at 8 slots: the spread settles near 8', async () => {
+    const { widths } = await epochs((w, i) => 300 * Math.min(w, 8) * noise(i), 200);
+    assert.ok(share(widths.slice(20), (w) => w >= 8 && w <= 12) >= 0.8, `${widths.slice(20)}`);
+  });
+
+  test('when the work no longer gains from width, the spread narrows again; with no tasks waiting it stays put', async () => {
+    const wide = await epochs((w) => 300 * w, 40);
+    assert.equal(wide.widths.at(-1), 24);
+    const shared = await epochs(() => 2_400, 150, wide);
+    assert.ok(shared.widths.slice(-20).every((w) => w <= 3), `${shared.widths.slice(-20)}`);
+    // The tasks came slower than the spread could take them: epochs say nothing of the spread then.
+    const idle = await epochs(() => 10, 50, { waiting: false });
+    assert.ok(idle.widths.every((w) => w === 2));
+  });
+
+  test('the scheduler: short work goes to the first workers the spread holds; a task for a named worker goes there; long work everywhere', () => {
+    const network = new FakeNetwork();
+    const scheduler = new Scheduler(network);
+    try {
+      const workers = ['bob', 'carol', 'dave', 'erin', 'frank', 'grace'].map((user) => network.addWorker(user));
+      const first = Array.from({ length: 12 }, () => scheduler.submit({ code: '1' }));
+      // Before any task's cost is known, every worker takes some (2 each).
+      assert.deepEqual(workers.map((w) => tasksSent(w).length), [2, 2, 2, 2, 2, 2]);
+      // Each answers its first within 1 ms: short work. Later tasks go to the first two workers only.
+      for (const w of workers) network.from(w, 'result', { id: tasksSent(w)[0].id, ...result(1, 1) });
+      const more = Array.from({ length: 30 }, () => scheduler.submit({ code: '1' }));
+      const sent = workers.map((w) => tasksSent(w).length);
+      assert.ok(sent[0] > 2 && sent[1] > 2, `${sent}`);
+      assert.deepEqual(sent.slice(2), [2, 2, 2, 2], `${sent}`);
+      const named = scheduler.submit({ code: '1', worker: 'frank' });
+      assert.equal(tasksSent(workers[4]).at(-1).id, named.id);
+      for (const h of [...first, ...more, named]) h.cancel();
+      // The work turns long (the first workers' next tasks take 50 ms): then it goes wherever there is room.
+      const before = workers.map((w) => tasksSent(w).length);
+      Array.from({ length: 12 }, () => scheduler.submit({ code: '2' }));
+      for (const w of workers.slice(0, 2)) network.from(w, 'result', { id: tasksSent(w).at(-1).id, ...result(1, 50) });
+      const after = workers.map((w, i) => tasksSent(w).length - before[i]);
+      assert.ok(after.slice(2).every((n) => n > 0), `long work at every worker: ${after}`);
+    } finally {
+      scheduler.close();
+    }
+  });
+});

@@ -1,10 +1,11 @@
 /**
  * The client-side scheduler. It tracks the workers it is connected to and what they report, sends each
  * queued task to the worker with the most room (slots × PIPELINE minus what is in flight there, ours and
- * other clients'), keeps a little work queued at each worker so slots never wait for the network, takes
- * back a long task still waiting at a busy worker when another worker has nothing of ours to do, and when
- * a worker vanishes mid-task (its connection closed, or it fell silent: see liveness.ts) or a task's process
- * dies under it, sends the task elsewhere, within its attempt budget. Each task's value is delivered once.
+ * other clients'; short tasks over as few workers as it pays to use, spread.ts), keeps a little work
+ * queued at each worker so slots never wait for the network, takes back a long task still waiting at a
+ * busy worker when another worker has nothing of ours to do, and when a worker vanishes mid-task (its
+ * connection closed, or it fell silent: see liveness.ts) or a task's process dies under it, sends the task
+ * elsewhere, within its attempt budget. Each task's value is delivered once.
  */
 import { nanoid } from 'nanoid';
 import { RemoteError, Tsp2pError } from '../errors.js';
@@ -14,6 +15,7 @@ import type { Peer, PeerNetwork } from './peer-network.js';
 import { ROLE, type FrameName, type FrameTable } from './protocol.js';
 import { parseDisplayEvent, TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
 import { jsonObject } from '../json-fields.js';
+import { Spread, spreadOver, WorkKind } from './spread.js';
 import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire, type WireValue } from './values.js';
 
 const log = createLogger('scheduler');
@@ -78,6 +80,10 @@ export class Scheduler {
   #tasks = new Map<string, Entry>();
   #listeners: (() => void)[] = [];
   #auditTimer: NodeJS.Timeout;
+  readonly #spread = new Spread();
+  readonly #work = new WorkKind(LONG_TASK_MS);
+  /** Unsettled tasks for a named worker (they may go outside the spread). */
+  #targeted = 0;
 
   /** `maxValueBytes`: the largest result or emit taken from a worker. */
   constructor(
@@ -152,6 +158,7 @@ export class Scheduler {
     const handle = new TaskHandle(nanoid(), spec, (h) => this.abort(h, Tsp2pError.TASK_CANCELLED(), 'cancelled'));
     const entry: Entry = { handle, wire: toWire(spec.globals ?? {}), worker: null, withdrawn: false, startedAt: 0, sentAt: 0, failures: [] };
     this.#tasks.set(handle.id, entry);
+    if (spec.worker) this.#targeted += 1;
     this.#pending.push(entry);
     this.#dispatch();
     return handle;
@@ -171,22 +178,28 @@ export class Scheduler {
   /** In queue order; stops as soon as no worker has room, so a long queue costs nothing per call. */
   #dispatch(): void {
     if (this.#pending.length === 0) this.#rebalance();
-    if (this.#pending.length === 0 || this.#workers.size === 0) return;
+    // (An empty queue: the spread is not what sets the pace now.)
+    if (this.#pending.length === 0 || this.#workers.size === 0) return this.#spread.observe(false, 0);
     const room = new Map<WorkerState, number>();
+    const spread = this.#work.short ? spreadOver(this.#workers.values(), this.#spread.width) : null;
     let total = 0;
     for (const worker of this.#workers.values()) {
-      const r = Math.max(0, this.#room(worker));
+      // Outside the spread, room serves tasks for a named worker only: uncounted when there are none, so
+      // that a long queue is not walked in vain.
+      const outside = spread !== null && this.#targeted === 0 && !spread.over.has(worker);
+      const r = outside ? 0 : Math.max(0, this.#room(worker));
       room.set(worker, r);
       total += r;
     }
-    if (total === 0) return;
+    if (total === 0) return this.#spread.observe(spread !== null, spread?.slots ?? 0);
     let kept = 0;
     let at = 0;
     for (; at < this.#pending.length && total > 0; at++) {
       const entry = this.#pending[at] as Entry;
       let best: WorkerState | null = null;
+      const wanted = entry.handle.spec.worker;
       for (const [worker, r] of room) {
-        if (r > 0 && this.#matches(worker, entry.handle.spec.worker) && (!best || r > (room.get(best) as number))) best = worker;
+        if (r > 0 && (wanted ? this.#matches(worker, wanted) : !spread || spread.over.has(worker)) && (!best || r > (room.get(best) as number))) best = worker;
       }
       if (!best) {
         this.#pending[kept++] = entry;
@@ -198,6 +211,7 @@ export class Scheduler {
     }
     // Keep what could not be placed, then everything not looked at, in order.
     this.#pending.splice(kept, at - kept);
+    this.#spread.observe(spread !== null && this.#pending.length > 0, spread?.slots ?? 0);
   }
 
   /**
@@ -325,6 +339,8 @@ export class Scheduler {
       const { handle } = entry;
       handle.ms = frame.ms;
       worker.taskMs = worker.taskMs === null ? frame.ms : 0.7 * worker.taskMs + 0.3 * frame.ms;
+      this.#spread.finished();
+      this.#work.ran(frame.ms);
       this.#settle(entry, () => {
         try {
           handle.resolve(fromWire(frame, this.maxValueBytes));
@@ -349,6 +365,7 @@ export class Scheduler {
       const { entry } = at;
       const { handle } = entry;
       const remote = RemoteError.fromJson(frame.json);
+      this.#spread.finished();
       // What the worker did to the task is ours to say, in our own words and codes; the task's errors are data.
       if (remote.workerCode === 'TASK_CANCELLED') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_CANCELLED(), 'cancelled'));
       else if (remote.workerCode === 'TASK_TIMEOUT') this.#settle(entry, () => handle.reject(Tsp2pError.TASK_TIMEOUT(handle.spec.timeoutMs ?? 0, remote.worker)));
@@ -378,7 +395,7 @@ export class Scheduler {
   #settle(entry: Entry, settle: () => void): void {
     entry.worker?.inflight.delete(entry.handle.id);
     entry.worker = null;
-    this.#tasks.delete(entry.handle.id);
+    if (this.#tasks.delete(entry.handle.id) && entry.handle.spec.worker) this.#targeted -= 1;
     settle();
     this.#dispatch();
   }
