@@ -18,7 +18,12 @@ function python(script, args = []) {
   const jupyterPath = installTestKernelspec();
   const r = spawnSync(PYTHON, [path.join(here, 'python', script), ...args], { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: jupyterPath }, timeout: 180_000 });
   assert.equal(r.status, 0, `${script} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout);
+  try {
+    return JSON.parse(r.stdout);
+  } catch (err) {
+    // (Seen once in CI: status 0 and no report. Say all there is, should it come again.)
+    assert.fail(`${script} exited ${r.status} (signal ${r.signal}, ${r.error ?? 'no spawn error'}) without a readable report (${err}):\nstdout (${r.stdout.length} chars): ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-4000)}`);
+  }
 }
 
 test('jupyter_client drives the kernel: results, streams, errors, display, completion, interrupts, shutdown', { skip }, () => {

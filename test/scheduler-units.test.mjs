@@ -217,21 +217,23 @@ describe('spread: short tasks over as many slots as it pays to use', () => {
       const first = Array.from({ length: 12 }, () => scheduler.submit({ code: '1' }));
       // Before any task's cost is known, every worker takes some (2 each).
       assert.deepEqual(workers.map((w) => tasksSent(w).length), [2, 2, 2, 2, 2, 2]);
-      // Each answers its first within 1 ms: short work. Later tasks go to the first two workers only.
+      // Each answers its first within 1 ms: short work. Later tasks go to two workers only (the first two in
+      // this client's own order).
       for (const w of workers) network.from(w, 'result', { id: tasksSent(w)[0].id, ...result(1, 1) });
       const more = Array.from({ length: 30 }, () => scheduler.submit({ code: '1' }));
       const sent = workers.map((w) => tasksSent(w).length);
-      assert.ok(sent[0] > 2 && sent[1] > 2, `${sent}`);
-      assert.deepEqual(sent.slice(2), [2, 2, 2, 2], `${sent}`);
-      const named = scheduler.submit({ code: '1', worker: 'frank' });
-      assert.equal(tasksSent(workers[4]).at(-1).id, named.id);
+      assert.equal(sent.filter((n) => n > 2).length, 2, `${sent}`);
+      assert.equal(sent.filter((n) => n === 2).length, 4, `${sent}`);
+      const outside = workers.find((w, i) => sent[i] === 2);
+      const named = scheduler.submit({ code: '1', worker: outside.hello.user });
+      assert.equal(tasksSent(outside).at(-1).id, named.id);
       for (const h of [...first, ...more, named]) h.cancel();
       // The work turns long (the first workers' next tasks take 50 ms): then it goes wherever there is room.
       const before = workers.map((w) => tasksSent(w).length);
       Array.from({ length: 12 }, () => scheduler.submit({ code: '2' }));
-      for (const w of workers.slice(0, 2)) network.from(w, 'result', { id: tasksSent(w).at(-1).id, ...result(1, 50) });
+      for (const w of workers.filter((w, i) => sent[i] > 2)) network.from(w, 'result', { id: tasksSent(w).at(-1).id, ...result(1, 50) });
       const after = workers.map((w, i) => tasksSent(w).length - before[i]);
-      assert.ok(after.slice(2).every((n) => n > 0), `long work at every worker: ${after}`);
+      assert.ok(after.filter((n) => n > 0).length >= 5, `long work at every worker with room: ${after}`);
     } finally {
       scheduler.close();
     }

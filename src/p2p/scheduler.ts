@@ -82,6 +82,12 @@ export class Scheduler {
   #auditTimer: NodeJS.Timeout;
   readonly #spread = new Spread();
   readonly #work = new WorkKind(LONG_TASK_MS);
+  /**
+   * The workers in the order short work fills them: an order of this client's own (worker ids mixed with a
+   * salt), so that two members' short tasks start out on different workers.
+   */
+  #spreadOrder: WorkerState[] = [];
+  readonly #salt = crypto.getRandomValues(new Uint32Array(1))[0] as number;
   /** Unsettled tasks for a named worker (they may go outside the spread). */
   #targeted = 0;
 
@@ -125,7 +131,10 @@ export class Scheduler {
     const versions: Record<string, string> = {};
     for (const [name, value] of Object.entries(jsonObject(peer.hello.versions) ?? {})) if (typeof value === 'string') versions[name] = value;
     const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, failed: 0, cancelled: 0, versions, path: 'direct' };
-    this.#workers.set(peer.id, { peer, info, inflight: new Set(), others: 0, taskMs: null, tallied: false });
+    const state: WorkerState = { peer, info, inflight: new Set(), others: 0, taskMs: null, tallied: false };
+    this.#workers.set(peer.id, state);
+    const rank = (w: WorkerState) => (Number.parseInt(w.peer.id.slice(0, 8), 16) ^ this.#salt) >>> 0;
+    this.#spreadOrder = [...this.#spreadOrder, state].sort((a, b) => rank(a) - rank(b));
     log.debug(`worker ${info.user}@${info.host} with ${counted(info.slots, 'slot')}`);
     this.#dispatch();
   }
@@ -134,6 +143,7 @@ export class Scheduler {
     const worker = this.#workers.get(id);
     if (!worker) return;
     this.#workers.delete(id);
+    this.#spreadOrder = this.#spreadOrder.filter((w) => w !== worker);
     const lost = [...worker.inflight].map((t) => this.#tasks.get(t)).filter((e): e is Entry => e !== undefined);
     if (lost.length) log.info(`worker ${worker.info.user}@${worker.info.host} lost (${why}): re-running ${counted(lost.length, 'task')}`);
     for (const entry of lost) this.#retry(entry, `its worker ${worker.info.user}@${worker.info.host} was lost (${why})`);
@@ -181,7 +191,7 @@ export class Scheduler {
     // (An empty queue: the spread is not what sets the pace now.)
     if (this.#pending.length === 0 || this.#workers.size === 0) return this.#spread.observe(false, 0);
     const room = new Map<WorkerState, number>();
-    const spread = this.#work.short ? spreadOver(this.#workers.values(), this.#spread.width) : null;
+    const spread = this.#work.short ? spreadOver(this.#spreadOrder, this.#spread.width) : null;
     let total = 0;
     for (const worker of this.#workers.values()) {
       // Outside the spread, room serves tasks for a named worker only: uncounted when there are none, so

@@ -15,7 +15,7 @@ import { createLogger } from '../log.js';
 
 const log = createLogger('scheduler');
 
-/** The narrowest spread: two slots, so that one slow or lost worker never holds all the work. */
+/** The narrowest spread: two slots, on two workers at least (one slow or lost worker never holds all the work). */
 export const MIN_SPREAD = 2;
 export const EPOCH_MS = 250;
 /** An epoch lasts until this many tasks finished in it too (fewer say too little), up to 4 × EPOCH_MS. */
@@ -120,8 +120,8 @@ export class Spread {
 }
 
 /**
- * The workers short tasks go to now: the first ones, in the order given (the order they came: a stable
- * choice keeps the same few busy), holding `width` slots; and how many slots all of them have.
+ * The workers short tasks go to now: the first ones in the order given (a stable order keeps the same
+ * few busy), holding `width` slots, two workers at least; and how many slots all of them have.
  */
 export function spreadOver<W extends { readonly info: { readonly slots: number } }>(workers: Iterable<W>, width: number): { over: Set<W>; slots: number } {
   const over = new Set<W>();
@@ -129,7 +129,7 @@ export function spreadOver<W extends { readonly info: { readonly slots: number }
   let inOver = 0;
   for (const worker of workers) {
     slots += worker.info.slots;
-    if (inOver >= width) continue;
+    if (inOver >= width && over.size >= MIN_SPREAD) continue;
     over.add(worker);
     inOver += worker.info.slots;
   }
