@@ -13,7 +13,8 @@ import { ROLE } from './protocol.js';
 import type { OpenedRoster } from './roster.js';
 import type { RosterWait } from './roster-source.js';
 import { checkSandbox, type SandboxPolicy } from './sandbox.js';
-import { Scheduler, workerMatches } from './scheduler.js';
+import { workerMatches } from './placement.js';
+import { Scheduler } from './scheduler.js';
 import { TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
 import { WorkerService } from './worker.js';
 

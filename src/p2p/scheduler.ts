@@ -1,8 +1,8 @@
 /**
  * The client-side scheduler. It tracks the workers it is connected to and what they report, sends each
- * queued task to the worker with the most room (slots × PIPELINE minus what is in flight there, ours and
- * other clients'; short tasks over as few workers as it pays to use, spread.ts), keeps a little work
- * queued at each worker so slots never wait for the network, takes back a long task still waiting at a
+ * queued task to the worker with the most room (placement.ts: slots × PIPELINE minus what is in flight,
+ * ours and other clients'; short tasks over as few workers as it pays to use, spread.ts), keeps a little
+ * work queued at each worker so slots never wait for the network, takes back a long task still waiting at a
  * busy worker when another worker has nothing of ours to do, and when a worker vanishes mid-task (its
  * connection closed, or it fell silent: see liveness.ts) or a task's process dies under it, sends the task
  * elsewhere, within its attempt budget. Each task's value is delivered once.
@@ -15,20 +15,11 @@ import type { Peer, PeerNetwork } from './peer-network.js';
 import { ROLE, type FrameName, type FrameTable } from './protocol.js';
 import { parseDisplayEvent, TaskHandle, type TaskSpec, type WorkerInfo } from './task-handle.js';
 import { jsonObject } from '../json-fields.js';
+import { LONG_TASK_MS, roomAt, SpreadOrder, workerMatches, type WorkerState } from './placement.js';
 import { Spread, spreadOver, WorkKind } from './spread.js';
 import { DEFAULT_MAX_VALUE_BYTES, fromWire, toWire, type WireValue } from './values.js';
 
 const log = createLogger('scheduler');
-/** Tasks in flight per worker slot for short tasks: one running, one waiting in the slot, one on its way. */
-const PIPELINE = 3;
-/**
- * Tasks that run longer than this (as measured at the worker) get a shorter queue: one waiting behind the
- * running one hides the trip of the result back and of the next task out, while a deeper queue would bind
- * work to a worker before it is known which one frees up first (9 heavy tiles over 2 workers went 3+3 at
- * once, then ran unevenly).
- */
-const LONG_TASK_MS = 5;
-const LONG_TASK_PIPELINE = 2;
 const DEFAULT_ATTEMPTS = 3;
 /**
  * Every AUDIT_MS a client tells each worker which of its tasks it believes are there (sent at least
@@ -41,18 +32,6 @@ const AUDIT_MS = 2_000;
  * killed it) runs again once at most: unlike a lost worker, the task itself is the likely cause.
  */
 const MAX_PROCESS_DEATHS = 2;
-
-interface WorkerState {
-  peer: Peer;
-  info: WorkerInfo;
-  inflight: Set<string>;
-  /** Other clients' tasks at this worker, as of its last load frame. */
-  others: number;
-  /** Moving average of our tasks' run time there (ms); null until one finished. */
-  taskMs: number | null;
-  /** It sends `tally` frames (newer workers): its counts by outcome come from them, not from `load`. */
-  tallied: boolean;
-}
 
 interface Entry {
   handle: TaskHandle;
@@ -68,12 +47,6 @@ interface Entry {
   failures: string[];
 }
 
-/** Whether a worker answers to `wanted`: its id (or a prefix), its user, or user@host; anything when unset. */
-export function workerMatches(info: WorkerInfo, wanted: string | undefined): boolean {
-  if (!wanted) return true;
-  return info.id.startsWith(wanted) || info.user === wanted || `${info.user}@${info.host}` === wanted;
-}
-
 export class Scheduler {
   #workers = new Map<string, WorkerState>();
   #pending: Entry[] = [];
@@ -82,12 +55,7 @@ export class Scheduler {
   #auditTimer: NodeJS.Timeout;
   readonly #spread = new Spread();
   readonly #work = new WorkKind(LONG_TASK_MS);
-  /**
-   * The workers in the order short work fills them: an order of this client's own (worker ids mixed with a
-   * salt), so that two members' short tasks start out on different workers.
-   */
-  #spreadOrder: WorkerState[] = [];
-  readonly #salt = crypto.getRandomValues(new Uint32Array(1))[0] as number;
+  readonly #spreadOrder = new SpreadOrder<WorkerState>();
   /** Unsettled tasks for a named worker (they may go outside the spread). */
   #targeted = 0;
 
@@ -133,8 +101,7 @@ export class Scheduler {
     const info: WorkerInfo = { id: peer.id, user: peer.hello.user, host: peer.hello.host, slots: peer.hello.slots, running: 0, queued: 0, done: 0, failed: 0, cancelled: 0, versions, path: 'direct' };
     const state: WorkerState = { peer, info, inflight: new Set(), others: 0, taskMs: null, tallied: false };
     this.#workers.set(peer.id, state);
-    const rank = (w: WorkerState) => (Number.parseInt(w.peer.id.slice(0, 8), 16) ^ this.#salt) >>> 0;
-    this.#spreadOrder = [...this.#spreadOrder, state].sort((a, b) => rank(a) - rank(b));
+    this.#spreadOrder.add(state);
     log.debug(`worker ${info.user}@${info.host} with ${counted(info.slots, 'slot')}`);
     this.#dispatch();
   }
@@ -143,7 +110,7 @@ export class Scheduler {
     const worker = this.#workers.get(id);
     if (!worker) return;
     this.#workers.delete(id);
-    this.#spreadOrder = this.#spreadOrder.filter((w) => w !== worker);
+    this.#spreadOrder.remove(worker);
     const lost = [...worker.inflight].map((t) => this.#tasks.get(t)).filter((e): e is Entry => e !== undefined);
     if (lost.length) log.info(`worker ${worker.info.user}@${worker.info.host} lost (${why}): re-running ${counted(lost.length, 'task')}`);
     for (const entry of lost) this.#retry(entry, `its worker ${worker.info.user}@${worker.info.host} was lost (${why})`);
@@ -178,26 +145,19 @@ export class Scheduler {
     return workerMatches(worker.info, wanted);
   }
 
-  /** Room at a worker: its pipeline minus what is in flight there, ours and (as it last said) others'. */
-  #room(worker: WorkerState): number {
-    // Until a task's cost is known, the short queue: the first results tell which kind of work this is.
-    const depth = worker.taskMs === null || worker.taskMs > LONG_TASK_MS ? LONG_TASK_PIPELINE : PIPELINE;
-    return worker.info.slots * depth - worker.inflight.size - worker.others;
-  }
-
   /** In queue order; stops as soon as no worker has room, so a long queue costs nothing per call. */
   #dispatch(): void {
     if (this.#pending.length === 0) this.#rebalance();
     // (An empty queue: the spread is not what sets the pace now.)
     if (this.#pending.length === 0 || this.#workers.size === 0) return this.#spread.observe(false, 0);
     const room = new Map<WorkerState, number>();
-    const spread = this.#work.short ? spreadOver(this.#spreadOrder, this.#spread.width) : null;
+    const spread = this.#work.short ? spreadOver(this.#spreadOrder.workers, this.#spread.width) : null;
     let total = 0;
     for (const worker of this.#workers.values()) {
       // Outside the spread, room serves tasks for a named worker only: uncounted when there are none, so
       // that a long queue is not walked in vain.
       const outside = spread !== null && this.#targeted === 0 && !spread.over.has(worker);
-      const r = outside ? 0 : Math.max(0, this.#room(worker));
+      const r = outside ? 0 : Math.max(0, roomAt(worker));
       room.set(worker, r);
       total += r;
     }
@@ -231,7 +191,7 @@ export class Scheduler {
    */
   #rebalance(): void {
     for (const idle of this.#workers.values()) {
-      if (idle.inflight.size > 0 || this.#room(idle) <= 0) continue;
+      if (idle.inflight.size > 0 || roomAt(idle) <= 0) continue;
       const waiting = this.#waitingBehind(idle);
       if (!waiting) continue;
       waiting.withdrawn = true;
