@@ -2,7 +2,8 @@
 // tiny tasks of one member alone (the baseline) beside two members running theirs at the same time, and a
 // new member's first task (its own process is started: spawn to first result) beside a warm one.
 // Goal: two members together lose at most 10% of the tiny-task throughput of one alone.
-//   node bench/members.mjs [--tasks N]
+//   node bench/members.mjs [--tasks N] [--workers N]
+// --workers: that many 1-slot workers (bob's) instead of one: members then share a cluster, not a slot.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inPrivateNetwork, progressClock } from './setup.mjs';
@@ -10,13 +11,15 @@ import { inPrivateNetwork, progressClock } from './setup.mjs';
 inPrivateNetwork(import.meta.url);
 const { World } = await import('../test/helpers/cluster.mjs');
 
-const tasks = Number(process.argv[process.argv.indexOf('--tasks') + 1]) || 2000;
+const arg = (name) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : 0);
+const tasks = arg('--tasks') || 2000;
+const workers = arg('--workers') || 1;
 const progress = progressClock();
 const world = await World.create(['alice', 'bob', 'carol', 'diana']);
 const CLIENT = fileURLToPath(new URL('./tiny-client.mjs', import.meta.url));
 
 function client(user) {
-  const child = spawn(process.execPath, [CLIENT, 'alice/friends', String(tasks)], { env: world.env(user), stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLIENT, 'alice/friends', String(tasks), String(workers)], { env: world.env(user), stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const waiters = [];
   child.stdout.on('data', (d) => {
@@ -35,11 +38,11 @@ function client(user) {
 
 try {
   await world.startHost(['bob', 'carol', 'diana']);
-  await world.startWorker('bob', { slots: 1 });
+  await Promise.all(Array.from({ length: workers }, () => world.startWorker('bob', { slots: 1 })));
   const carol = client('carol');
   const diana = client('diana');
   await Promise.all([carol.next(1), diana.next(1)]);
-  progress('two members joined a 1-slot worker');
+  progress(`two members joined ${workers === 1 ? 'a 1-slot worker' : `${workers} 1-slot workers`}`);
   let seen = { carol: 1, diana: 1 };
   const next = (who, c) => c.next(++seen[who]);
   // Warm-up: carol alone; then diana's first task needs a process of her own (cold), carol's next is warm.
