@@ -1,7 +1,6 @@
-// What the benchmarks share: moving into a private network namespace, a progress clock, CPU time of a process
-// tree, and the friends'
-// cluster (a local DHT, alice hosting alice/friends, bob and carol with a 1-slot worker each) with diana's
-// kernel joined to it.
+// What the benchmarks share: moving into a private network namespace, a progress clock, the CPU time of a
+// process and of its tree, and the friends' cluster (a local DHT, alice hosting alice/friends, bob and carol
+// with a 1-slot worker each) with diana's kernel joined to it.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -4,10 +4,11 @@
  * too) or any packet of the connection, the transport's acknowledgement of the ping included (UDX acks
  * each packet from its own event loop, so a dead or frozen worker acks nothing). A client says so in its
  * hello (HEARS_ACKS) and the worker then sends no `pong`: an idle worker wakes once per ping instead of
- * twice (the pong's own acknowledgement). To an older client, which hears frames only, it still answers. A peer silent for SILENCE_MS is dead or frozen (SIGKILL, SIGSTOP, a cut
- * network): `onSilent` drops it, so a client re-runs its tasks elsewhere (or stops listing an idle worker)
- * and a worker stops a vanished client's tasks, both within 2 s. A dead TCP-less UDP peer says nothing at
- * all; without this, only hyperdht's own timeouts (~5-20 s) would notice.
+ * twice (the pong's own acknowledgement). To an older client, which hears frames only, it still answers.
+ * A peer silent for SILENCE_MS is dead or frozen (SIGKILL, SIGSTOP, a cut network): `onSilent` drops it,
+ * so a client re-runs its tasks elsewhere (or stops listing an idle worker) and a worker stops a vanished
+ * client's tasks, both within 2 s. A dead TCP-less UDP peer says nothing at all; without this, only
+ * hyperdht's own timeouts (~5-20 s) would notice.
  *
  * One side leads: the client. A worker only answers, in the same turn of its event loop as the ping came,
  * and watches a client's silence only while it holds that client's tasks: an idle worker with a client
@@ -18,6 +19,9 @@
  * The clock runs only while some peer is watched: wake() when one comes; with none left it stops.
  * Lifecycle: start() → wake()… → stop().
  */
+import { jsonObject } from '../json-fields.js';
+import type { Peer } from './peer-network.js';
+
 export const HEARTBEAT_MS = 500;
 /** In a hello's versions: this side hears a peer's life in its transport's packets, so its pings need no pong. */
 export const HEARS_ACKS = { heartbeat: 'acks' } as const;
@@ -28,9 +32,6 @@ export function hearsAcks(hello: { versions: string }): boolean {
 }
 export const SILENCE_MS = 1_500;
 const TICK_MS = 250;
-
-import { jsonObject } from '../json-fields.js';
-import type { Peer } from './peer-network.js';
 
 export interface Watched {
   peer: Peer;

@@ -190,12 +190,17 @@ export class PeerChannel {
         onmessage: (raw: Uint8Array) => {
           this.lastHeard = Date.now();
           if (name === 'part') this.#receivePart(raw, events.onframe);
-          else if (name === 'ping') this.#pongs && this.send('pong', {});
+          else if (name === 'ping') this.#answerPing();
           else if (name !== 'pong') this.#receive(name, raw, events.onframe);
         },
       }),
     );
     this.#channel.open(encode(helloEncoding, hello));
+  }
+
+  /** A ping needs a pong only from a peer that hears frames alone (an older tsp2p: see liveness.ts). */
+  #answerPing(): void {
+    if (this.#pongs) this.send('pong', {});
   }
 
   /**
