@@ -5,6 +5,7 @@
  */
 import { Kernel } from './jupyter/kernel.js';
 import { TypeScriptEngine } from './engine/engine.js';
+import { TypeScriptRemote } from './engine/typescript-remote.js';
 import type { KernelParts } from './cli/kernel-prestart.js';
 import { P2PExecutor } from './magics/p2p-executor.js';
 import { createLogger } from './log.js';
@@ -15,7 +16,7 @@ export async function startKernel(parts: KernelParts): Promise<Kernel> {
   // The IO thread answers kernel_info (and comm_info) from the start; the TypeScript service gets ready
   // while the rest starts.
   const transport = await parts.transport;
-  const engine = new TypeScriptEngine({ ts: parts.ts });
+  const engine = new TypeScriptEngine({ ts: new TypeScriptRemote({ started: parts.tsProcess }) });
   engine.install();
   const executor = new P2PExecutor(engine);
   let exiting = false;

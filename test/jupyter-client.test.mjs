@@ -14,9 +14,9 @@ const PYTHON = '/usr/bin/python3';
 const hasJupyter = spawnSync(PYTHON, ['-c', 'import jupyter_client, nbclient'], { stdio: 'ignore' }).status === 0;
 const skip = hasJupyter ? false : 'needs Debian python3-jupyter-client and python3-nbclient (apt-get install -y python3-jupyter-client python3-nbclient)';
 
-function python(script, args = []) {
+function python(script, args = [], options = {}) {
   const jupyterPath = installTestKernelspec();
-  const r = spawnSync(PYTHON, [path.join(here, 'python', script), ...args], { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: jupyterPath }, timeout: 180_000 });
+  const r = spawnSync(PYTHON, [path.join(here, 'python', script), ...args], { encoding: 'utf8', env: { ...process.env, JUPYTER_PATH: jupyterPath }, timeout: 180_000, ...options });
   assert.equal(r.status, 0, `${script} failed:\n${r.stderr}`);
   try {
     return JSON.parse(r.stdout);
@@ -64,6 +64,19 @@ test('jupyter_client drives the kernel: results, streams, errors, display, compl
   assert.equal(r.after_interrupt.outputs[0].content.data['text/plain'], '21');
   assert.equal(r.alive_before_shutdown, true);
   assert.equal(r.alive_after_shutdown, false);
+});
+
+test('a cell sent the moment the kernel is spawned is answered, a type error as an error (8 launches)', { skip }, () => {
+  // As Notebook does: connect and send the first cell at once. The sockets are bound (by the IO thread)
+  // while the rest of the kernel still loads: a request that comes then waits for it, it is never dropped.
+  // In a directory without type roots, so the kernel's TypeScript service starts from its snapshot.
+  const r = python('first_cells.py', ['8'], { cwd: mkdtempSync(path.join(tmpdir(), 'tsp2p-first-')) });
+  process.stderr.write(`# spawn -> first reply: ${r.launches.map((l) => l.seconds.toFixed(2)).join(', ')} s\n`);
+  for (const [i, launch] of r.launches.entries()) {
+    assert.equal(launch.status, launch.expected, `launch ${i}: ${JSON.stringify(launch)}`);
+    if (launch.expected === 'ok') assert.equal(launch.result, '2', `launch ${i}: ${JSON.stringify(launch)}`);
+    else assert.match(launch.evalue, /not assignable to type 'number'/);
+  }
 });
 
 test('nbclient executes a notebook on the kernel and keeps every output', { skip }, () => {

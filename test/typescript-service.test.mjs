@@ -3,14 +3,15 @@
 // and cells that read files get the kernel's own converter; a snapshot that cannot start hands over to a
 // thread; and a notebook's first cell through jupyter_client is checked (type errors reported, not skipped).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { usableSnapshot } from '../dist/engine/ts-snapshot.js';
+import { startSnapshotProcess, usableSnapshot } from '../dist/engine/ts-snapshot.js';
 import { TypeScriptRemote } from '../dist/engine/typescript-remote.js';
 import { P2P_DECLARATIONS } from '../dist/magics/p2p-declarations.js';
 import { JupyterSession, skipUnlessJupyterClient } from './helpers/jupyter.mjs';
+import { waitFor } from './helpers/kernel.mjs';
 
 const noSnapshot = 'blob' in usableSnapshot(tmpdir()) ? false : `no usable snapshot: ${usableSnapshot(tmpdir()).reason}`;
 const TYPED = 'const x: number = 1; x + 1';
@@ -26,19 +27,24 @@ function directory(t, files = {}) {
   return dir;
 }
 
-/** A service with TSP2P_TS_SNAPSHOT as given while it starts (it is read then). */
-function service(t, cwd, snapshotSetting) {
+/** `make()` with TSP2P_TS_SNAPSHOT as given (it is read when the service starts). */
+function withSnapshotSetting(snapshotSetting, make) {
   const saved = process.env.TSP2P_TS_SNAPSHOT;
   if (snapshotSetting === undefined) delete process.env.TSP2P_TS_SNAPSHOT;
   else process.env.TSP2P_TS_SNAPSHOT = snapshotSetting;
   try {
-    const remote = new TypeScriptRemote({ cwd });
-    t.after(() => remote.close());
-    return remote;
+    return make();
   } finally {
     if (saved === undefined) delete process.env.TSP2P_TS_SNAPSHOT;
     else process.env.TSP2P_TS_SNAPSHOT = saved;
   }
+}
+
+/** A service with TSP2P_TS_SNAPSHOT as given while it starts. */
+function service(t, cwd, snapshotSetting) {
+  const remote = withSnapshotSetting(snapshotSetting, () => new TypeScriptRemote({ cwd }));
+  t.after(() => remote.close());
+  return remote;
 }
 
 /** Converts cells in order as the kernel does (each sees the declarations of those before). */
@@ -127,6 +133,41 @@ test('a snapshot process that cannot start hands its requests to a thread', { ti
   assert.equal(typed.lastExpressionVar !== undefined, true);
   assert.deepEqual(wrong.diagnostics, ["Type 'string' is not assignable to type 'number'."]);
   assert.equal(remote.runsIn, 'thread');
+});
+
+test('a snapshot process that ended before its handle existed (a kernel starts it first) hands over to a thread too', { timeout: 60_000 }, async (t) => {
+  const cwd = directory(t, { 'broken.blob': 'not a snapshot' });
+  const started = withSnapshotSetting(path.join(cwd, 'broken.blob'), () => startSnapshotProcess(cwd));
+  assert.ok('child' in started, 'a blob named outright is started');
+  await waitFor(() => started.endedEarly(), { what: 'the broken snapshot process to end' });
+  const remote = new TypeScriptRemote({ cwd, started });
+  t.after(() => remote.close());
+  const [typed, wrong] = await convertAll(remote, [TYPED, WRONG]);
+  assert.deepEqual(typed.diagnostics, []);
+  assert.deepEqual(wrong.diagnostics, ["Type 'string' is not assignable to type 'number'."]);
+  assert.equal(remote.runsIn, 'thread');
+});
+
+test('the snapshot process starts without NODE_OPTIONS and NODE_EXTRA_CA_CERTS (Node reads that file as it starts; the service opens no connection)', { skip: noSnapshot, timeout: 60_000 }, async (t) => {
+  const cwd = directory(t);
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS };
+  Object.assign(process.env, { NODE_OPTIONS: '--max-old-space-size=999', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' });
+  let started;
+  try {
+    started = startSnapshotProcess(cwd);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+  const remote = new TypeScriptRemote({ cwd, started });
+  t.after(() => remote.close());
+  const environ = readFileSync(`/proc/${started.child.pid}/environ`, 'utf8').split('\0');
+  assert.ok(!environ.some((v) => v.startsWith('NODE_OPTIONS=') || v.startsWith('NODE_EXTRA_CA_CERTS=')), environ.filter((v) => v.startsWith('NODE_')).join(' '));
+  const [typed] = await convertAll(remote, [TYPED]);
+  assert.deepEqual(typed.diagnostics, []);
+  assert.equal(remote.runsIn, 'snapshot process', 'started (the flags it was built with, none of the user\'s)');
 });
 
 test('a notebook\'s first cells through jupyter_client, in a folder of its own: a result, then a type error reported before running', { skip: skipUnlessJupyterClient || noSnapshot, timeout: 120_000 }, async (t) => {

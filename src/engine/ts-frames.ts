@@ -4,6 +4,9 @@
  */
 import { deserialize, serialize } from 'node:v8';
 
+/** The descriptor the kernel's pipe is on in the TypeScript process (the fourth of its stdio). */
+export const CHANNEL_FD = 3;
+
 export function encodeFrame(message: unknown): Buffer {
   const body = serialize(message);
   const head = Buffer.alloc(4);

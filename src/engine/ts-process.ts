@@ -5,13 +5,10 @@
  * order; the kernel ending (the pipe closing) ends it.
  */
 import { Socket } from 'node:net';
-import { FrameDecoder, encodeFrame } from './ts-frames.js';
+import { CHANNEL_FD, FrameDecoder, encodeFrame } from './ts-frames.js';
 import type { TsRequest } from './ts-protocol.js';
 import { answer, warmUp } from './ts-serve.js';
 import type { TypeScriptService } from './typescript.js';
-
-/** The descriptor the kernel's pipe is on (the fourth of its stdio). */
-export const CHANNEL_FD = 3;
 
 export function serveOnChannel(service: TypeScriptService): void {
   const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });

@@ -1,14 +1,15 @@
 /**
  * The TypeScript service's startup snapshot: a Node heap with tslab's converter already built and warm
- * (ts-snapshot-entry.cts), so a kernel's first cell is type-checked within ~0.3 s of spawn instead of ~1.5 s.
+ * (ts-snapshot-entry.ts), so a kernel's first cell is type-checked within ~0.25 s of spawn instead of ~1.5 s.
  * Built by `npm run build` (and `npm install`, which runs it) into dist/ts-snapshot/; a snapshot only fits
- * the Node that built it and the files it read, so a stamp beside it lists those, and a kernel uses it only
- * when all still match (else the worker thread, ts-thread.ts, as fast as before the snapshot).
+ * the Node that built it, its V8 flags and the files it read, so a stamp beside it lists those, and a
+ * kernel uses it only when all still match (else the worker thread, ts-thread.ts, as fast as before the
+ * snapshot).
  *
  *   node dist/kernel-snapshot.js          builds it (a failure is reported, never fatal: kernels fall back)
  *   TSP2P_TS_SNAPSHOT=0 | PATH            a kernel uses no snapshot | that blob, unchecked
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +23,26 @@ const STAMP = `${DIR}/stamp.json`;
 const ENTRY = fileURLToPath(new URL('./ts-snapshot-entry.js', import.meta.url));
 
 /**
- * The environment the snapshot is built and started in: without NODE_OPTIONS, since a blob only starts
- * under the V8 flags it was built with (a user's `--max-old-space-size` would make every start fail).
+ * How a snapshot process starts: `node ...snapshotArgs(blob)` in snapshotEnv(). The V8 flags must be the
+ * same when the blob is built and when it starts (else V8 refuses it), so the stamp records them.
+ * --no-rehash-snapshot: V8 would otherwise give every hash table in the heap (the TypeScript program's
+ * symbol tables: ~30k maps) a fresh hash seed at each start, ~20 ms; the service keeps the seed of its
+ * build (random per build) and hashes only the user's own cells.
  */
-export function snapshotEnv(): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+const V8_FLAGS = ['--no-rehash-snapshot'];
+
+function snapshotArgs(blob: string): string[] {
+  return [...V8_FLAGS, '--snapshot-blob', blob];
+}
+
+/**
+ * The environment the snapshot is built and started in: without NODE_OPTIONS, since a blob only starts
+ * under the V8 flags it was built with (a user's `--max-old-space-size` would make every start fail), and
+ * without NODE_EXTRA_CA_CERTS: Node reads and parses that file as it starts (~35 ms for a system bundle),
+ * and the service opens no connection.
+ */
+function snapshotEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _options, NODE_EXTRA_CA_CERTS: _certificates, ...env } = process.env;
   return env;
 }
 
@@ -34,6 +50,7 @@ export function snapshotEnv(): NodeJS.ProcessEnv {
 interface Stamp {
   node: string;
   arch: string;
+  flags: string[];
   files: Record<string, [size: number, mtimeMs: number]>;
 }
 
@@ -42,7 +59,7 @@ function stampOf(files: string[]): Stamp {
     const stat = statSync(file);
     return [file, [stat.size, stat.mtimeMs]];
   });
-  return { node: process.version, arch: process.arch, files: Object.fromEntries(entries) };
+  return { node: process.version, arch: process.arch, flags: V8_FLAGS, files: Object.fromEntries(entries) };
 }
 
 /**
@@ -74,6 +91,7 @@ export function usableSnapshot(cwd = process.cwd()): { blob: string } | { reason
     return { reason: `no snapshot at ${DIR} (\`npm run build\` makes one)` };
   }
   if (stamp.node !== process.version || stamp.arch !== process.arch) return { reason: `the snapshot was built by Node ${stamp.node} (${stamp.arch})` };
+  if (String(stamp.flags) !== String(V8_FLAGS)) return { reason: 'the snapshot was built by an earlier tsp2p (other V8 flags)' };
   for (const [file, [size, mtimeMs]] of Object.entries(stamp.files)) {
     const stat = statSync(file, { throwIfNoEntry: false });
     if (!stat || stat.size !== size || stat.mtimeMs !== mtimeMs) return { reason: `${file} changed since the snapshot was built` };
@@ -81,6 +99,34 @@ export function usableSnapshot(cwd = process.cwd()): { blob: string } | { reason
   const roots = typeRootsAbove(cwd);
   if (roots) return { reason: `the cells' directory has type roots of its own (${roots}): its converter is built afresh` };
   return { blob: SNAPSHOT_BLOB };
+}
+
+/** A snapshot process, started before anything listens to it (see startSnapshotProcess). */
+export interface StartedProcess {
+  child: ChildProcess;
+  /** performance.now() when it was spawned. */
+  at: number;
+  /** How it ended if it did (or failed to start) before anything listened: its events are gone then. */
+  endedEarly(): string | null;
+}
+
+/**
+ * Starts the TypeScript service's process for cells in `cwd` from the snapshot, or says why not (then the
+ * service runs on a thread). Its requests go on descriptor 3 (ts-process.ts). Kept apart from the handle
+ * that talks to it (typescript-remote.ts) so a kernel starts it before loading much else (kernel-prestart.ts).
+ */
+export function startSnapshotProcess(cwd = process.cwd()): StartedProcess | { reason: string } {
+  const snapshot = usableSnapshot(cwd);
+  if ('reason' in snapshot) return snapshot;
+  // stdout is not the kernel's (tslab may print); stderr is, for a crash's last words; descriptor 3 the channel.
+  const child = spawn(process.execPath, snapshotArgs(snapshot.blob), { cwd, env: snapshotEnv(), stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+  let failed: string | null = null;
+  child.once('error', (err) => (failed = `could not start: ${err.message}`));
+  return {
+    child,
+    at: performance.now(),
+    endedEarly: () => failed ?? (child.exitCode !== null || child.signalCode !== null ? `stopped (${child.signalCode ?? `exit code ${child.exitCode}`})` : null),
+  };
 }
 
 /**
@@ -94,7 +140,7 @@ export function buildSnapshot(globals: string[] = []): { ok: boolean; message: s
   const inputs = `${partial}.inputs`;
   const plan = { ...tslabPaths(), dist: DIST, inputs, globals };
   try {
-    const built = spawnSync(process.execPath, ['--snapshot-blob', `${partial}.blob`, '--build-snapshot', ENTRY, JSON.stringify(plan)], {
+    const built = spawnSync(process.execPath, [...snapshotArgs(`${partial}.blob`), '--build-snapshot', ENTRY, JSON.stringify(plan)], {
       env: snapshotEnv(),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],

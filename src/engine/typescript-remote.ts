@@ -7,15 +7,14 @@
  * cell runs either way: nothing is skipped. A snapshot process that fails before it is ready hands its
  * requests to a thread. Lifecycle: constructed (the service starts at once) … close().
  */
-import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { CompleteResult, InspectResult, IsCompleteResult } from '../jupyter/executor.js';
 import { createLogger } from '../log.js';
 import { FrameDecoder, encodeFrame } from './ts-frames.js';
-import { CHANNEL_FD } from './ts-process.js';
+import { CHANNEL_FD } from './ts-frames.js';
 import type { TsAnswer, TsCalls, TsOp } from './ts-protocol.js';
-import { snapshotEnv, usableSnapshot } from './ts-snapshot.js';
+import { startSnapshotProcess, type StartedProcess } from './ts-snapshot.js';
 import type { ConvertResult } from './typescript.js';
 
 const log = createLogger('typescript');
@@ -60,9 +59,8 @@ function threadChannel(cwd: string, events: ChannelEvents): ServiceChannel {
   };
 }
 
-function snapshotChannel(blob: string, cwd: string, events: ChannelEvents): ServiceChannel {
-  // stdout is not the kernel's (tslab may print); stderr is, for a crash's last words.
-  const child = spawn(process.execPath, ['--snapshot-blob', blob], { cwd, env: snapshotEnv(), stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+function snapshotChannel(started: StartedProcess, events: ChannelEvents): ServiceChannel {
+  const { child } = started;
   const pipe = child.stdio[CHANNEL_FD];
   if (!(pipe instanceof Socket)) throw new Error('the TypeScript process has no channel');
   const decoder = new FrameDecoder<TsAnswer>();
@@ -70,6 +68,8 @@ function snapshotChannel(blob: string, cwd: string, events: ChannelEvents): Serv
   pipe.on('error', () => undefined);
   child.on('error', (err) => events.ended(`could not start: ${err.message}`));
   child.on('exit', (code, signal) => events.ended(`stopped (${signal ?? `exit code ${code}`})`));
+  const early = started.endedEarly();
+  if (early) queueMicrotask(() => events.ended(early));
   return {
     kind: 'snapshot process',
     send: (request) => pipe.write(encodeFrame(request)),
@@ -92,19 +92,23 @@ export class TypeScriptRemote {
   #generation = 0;
   #ready = false;
   #stopped: Error | null = null;
-  readonly #started = performance.now();
+  readonly #started: number;
 
   readonly #cwd: string;
 
-  /** `cwd`: where the cells live (relative imports, node_modules, type roots); the process's by default. */
-  constructor(options: { cwd?: string } = {}) {
+  /**
+   * `cwd`: where the cells live (relative imports, node_modules, type roots); the process's by default.
+   * `started`: the snapshot process already started for it (startSnapshotProcess), or why there is none.
+   */
+  constructor(options: { cwd?: string; started?: StartedProcess | { reason: string } } = {}) {
     this.#cwd = options.cwd ?? process.cwd();
-    const snapshot = usableSnapshot(this.#cwd);
-    this.#channel = 'blob' in snapshot ? snapshotChannel(snapshot.blob, this.#cwd, this.#events()) : threadChannel(this.#cwd, this.#events());
+    const started = options.started ?? startSnapshotProcess(this.#cwd);
+    this.#started = 'at' in started ? started.at : performance.now();
+    this.#channel = 'child' in started ? snapshotChannel(started, this.#events()) : threadChannel(this.#cwd, this.#events());
     // Held only while requests are pending: a kernel ends by process.exit (the process's pipe closing ends
     // it), and an engine made elsewhere (tests) must not be kept alive by its service.
     this.#channel.hold(false);
-    if ('reason' in snapshot) log.debug(`TypeScript service on a thread: ${snapshot.reason}`);
+    if ('reason' in started) log.debug(`TypeScript service on a thread: ${started.reason}`);
   }
 
   /** Events for a new channel: once it is replaced, its late events are ignored. */

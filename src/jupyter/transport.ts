@@ -38,7 +38,12 @@ export class IoThreadTransport implements KernelTransport {
   readonly session: string;
   readonly #worker: Worker;
   readonly #state: Int32Array;
-  #handler: IncomingHandler = () => {};
+  #handler: IncomingHandler | null = null;
+  /**
+   * Messages that came before a handler was set: the sockets are bound (and requests answered by the IO
+   * thread) while the rest of the kernel still loads (kernel-prestart.ts); they wait for it, in order.
+   */
+  #early: Array<Parameters<IncomingHandler>> = [];
   #barriers = new Map<number, () => void>();
   #nextBarrier = 0;
   #closed: Promise<void> | null = null;
@@ -81,7 +86,8 @@ export class IoThreadTransport implements KernelTransport {
       const msg = m.msg;
       msg.ids = msg.ids.map(toBuffer);
       msg.buffers = msg.buffers.map(toBuffer);
-      this.#handler(m.channel, msg);
+      if (this.#handler) this.#handler(m.channel, msg);
+      else this.#early.push([m.channel, msg]);
     } else if (m.kind === 'barrier') {
       this.#barriers.get(m.id)?.();
       this.#barriers.delete(m.id);
@@ -96,6 +102,9 @@ export class IoThreadTransport implements KernelTransport {
 
   onMessage(handler: IncomingHandler): void {
     this.#handler = handler;
+    const early = this.#early;
+    this.#early = [];
+    for (const [channel, msg] of early) handler(channel, msg);
   }
 
   send(out: Outgoing): void {
