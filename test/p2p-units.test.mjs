@@ -336,6 +336,37 @@ describe('heartbeats', () => {
       server.close();
     }
   });
+
+  test('a heartbeat to a peer that hears acknowledgements turns on UDX keepalive probes once and sends no message; an older peer gets a ping each beat', async () => {
+    const { default: SecretStream } = await import('@hyperswarm/secret-stream');
+    const net = await import('node:net');
+    const { PeerChannel } = await import('../dist/p2p/protocol.js');
+    const { HEARS_ACKS, HEARTBEAT_MS } = await import('../dist/p2p/liveness.js');
+    const helloOf = (versions) => ({ roles: 2, user: 'diana', host: 'h', slots: 0, versions: JSON.stringify(versions), roster: Buffer.alloc(0), relay: Buffer.alloc(0), via: Buffer.alloc(0) });
+    for (const [workerVersions, expected] of [[{ tsp2p: '0.1.0', ...HEARS_ACKS }, { keepalive: [HEARTBEAT_MS], pings: 0 }], [{ tsp2p: '0.1.0' }, { keepalive: [], pings: 3 }]]) {
+      const server = net.createServer((raw) => {
+        const socket = new SecretStream(false, raw);
+        socket.on('error', () => {});
+        new PeerChannel(socket, { ...helloOf(workerVersions), roles: 1, user: 'bob' }, { onopen: () => {}, onframe: () => {}, onclose: () => {} }, 'worker');
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const socket = new SecretStream(true, net.connect(server.address().port, '127.0.0.1'));
+      socket.on('error', () => {});
+      // A TCP stream stands in for UDX: its keepalive as UDX's (udx-native Stream.setKeepalive) is recorded.
+      const keepalive = [];
+      socket.rawStream.setKeepalive = (ms) => keepalive.push(ms);
+      const client = await new Promise((resolve) => {
+        const channel = new PeerChannel(socket, helloOf({ tsp2p: '0.1.0', ...HEARS_ACKS }), { onopen: () => resolve(channel), onframe: () => {}, onclose: () => {} }, 'client');
+      });
+      const sent = [];
+      const send = client.send.bind(client);
+      client.send = (name, frame) => (sent.push(name), send(name, frame));
+      for (let beat = 0; beat < 3; beat++) client.beat(HEARTBEAT_MS);
+      assert.deepEqual({ keepalive, pings: sent.filter((n) => n === 'ping').length }, expected, `worker says ${JSON.stringify(workerVersions)}`);
+      socket.destroy();
+      server.close();
+    }
+  });
 });
 
 describe('random probes (crossing a port-randomizing NAT)', () => {

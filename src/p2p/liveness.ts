@@ -1,18 +1,20 @@
 /**
- * Heartbeats between clients and workers. A client sends a `ping` every HEARTBEAT_MS to each worker it
- * knows, and anything from the worker counts as a sign of life: a message (the parts of a large result
- * too) or any packet of the connection, the transport's acknowledgement of the ping included (UDX acks
- * each packet from its own event loop, so a dead or frozen worker acks nothing). A client says so in its
- * hello (HEARS_ACKS) and the worker then sends no `pong`: an idle worker wakes once per ping instead of
- * twice (the pong's own acknowledgement). To an older client, which hears frames only, it still answers.
+ * Heartbeats between clients and workers. A client keeps each worker it knows answering every
+ * HEARTBEAT_MS, and anything from the worker counts as a sign of life: a message (the parts of a large
+ * result too) or any packet of the connection, acknowledgements included (UDX acks each packet from its
+ * own event loop, so a dead or frozen worker acks nothing). Every side says so in its hello (HEARS_ACKS);
+ * to such a worker the client sends no message at all: its UDX stream's keepalive probes the worker after
+ * each HEARTBEAT_MS without traffic, and the worker's UDX acknowledges the probe natively (PeerChannel.beat):
+ * an idle worker runs no JavaScript for heartbeats, and counts the probes as the client's life in turn.
+ * To an older worker the client sends a `ping` message; to an older client, which hears frames only, a
+ * worker answers each `ping` with a `pong`.
  * A peer silent for SILENCE_MS is dead or frozen (SIGKILL, SIGSTOP, a cut network): `onSilent` drops it,
  * so a client re-runs its tasks elsewhere (or stops listing an idle worker) and a worker stops a vanished
  * client's tasks, both within 2 s. A dead TCP-less UDP peer says nothing at all; without this, only
  * hyperdht's own timeouts (~5-20 s) would notice.
  *
- * One side leads: the client. A worker only answers, in the same turn of its event loop as the ping came,
- * and watches a client's silence only while it holds that client's tasks: an idle worker with a client
- * wakes twice a second, not eight times (issue: ≤ 1 ms of CPU a second).
+ * One side leads: the client. A worker watches a client's silence only while it holds that client's tasks
+ * (issue: an idle worker ≤ 1 ms of CPU a second).
  *
  * If the check itself ran late, this process's event loop was blocked (a long synchronous cell in the
  * kernel): frames may wait unread, so that silence is ours, and the clocks restart instead.
@@ -83,7 +85,7 @@ export class Liveness {
         this.onSilent(peer, now - heard);
         continue;
       }
-      if (ping && leads) channel.send('ping', {});
+      if (ping && leads) channel.beat(HEARTBEAT_MS);
     }
   }
 

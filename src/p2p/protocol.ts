@@ -102,6 +102,8 @@ export const PART_SIZE = 1024 * 1024;
 const BATCH_BYTES = 64 * 1024;
 const DROPS_SAID = 3;
 const DROPS_SUMMARY_MS = 10_000;
+/** Liveness checks a watched peer every 250 ms: checks further apart mean this side was not watching. */
+const CHECKS_LAPSED_MS = 1_000;
 /** Room in a frame beside its value (a task's code, ids): a frame may be this much larger than --max-value. */
 const FRAME_OVERHEAD = 1024 * 1024;
 
@@ -122,9 +124,13 @@ export interface PeerChannelEvents {
   onoversize?(name: FrameName, head: Buffer, bytes: number): void;
 }
 
-/** A connection's underlying stream, as far as liveness reads it: every packet from the peer counted. */
+/**
+ * A connection's underlying stream (UDX), as far as liveness uses it: every packet from the peer counted,
+ * and keepalive probes, which the peer's UDX acknowledges without waking its event loop.
+ */
 interface PacketCounter {
   readonly packetsReceived: number;
+  setKeepalive?(ms: number): void;
 }
 
 /** A connection's tsp2p channel: typed sends, validated receives. */
@@ -149,6 +155,8 @@ export class PeerChannel {
   #packets = { seen: 0, checkedAt: Date.now() };
   /** Whether the peer needs a `pong` for its `ping` (it hears frames only: an older tsp2p). */
   #pongs = true;
+  /** Whether the transport probes the peer now (see beat()). */
+  #probing = false;
 
   /** `maxValueBytes`: the largest value this side takes; a frame being reassembled never holds more. */
   constructor(socket: Duplex & { readonly rawStream?: PacketCounter | null }, hello: Hello, events: PeerChannelEvents, label: string, maxValueBytes = DEFAULT_MAX_VALUE_BYTES) {
@@ -204,13 +212,33 @@ export class PeerChannel {
   }
 
   /**
+   * Keeps a peer this side watches answering, once a heartbeat (liveness.ts). A peer that hears packets
+   * (HEARS_ACKS: it counts ours as our life) is probed by the transport itself: UDX sends a keepalive
+   * probe after each `everyMs` without traffic and the peer's UDX acknowledges it natively, so the peer's
+   * event loop runs no JavaScript for it (a `ping` frame woke it: decryption, the channel, ~0.2 ms each).
+   * Set once; other peers get a `ping` frame each beat.
+   */
+  beat(everyMs: number): void {
+    if (this.#probing) return;
+    const raw = this.#socket.rawStream;
+    if (!this.#pongs && raw?.setKeepalive) {
+      raw.setKeepalive(everyMs);
+      this.#probing = true;
+    } else this.send('ping', {});
+  }
+
+  /**
    * When the peer was last heard from, the connection's packets included (liveness.ts): a packet first seen
-   * now came after the previous check, so it counts from then.
+   * now came after the previous check, so it counts from then. If that check is long past (this side was
+   * not watching: a worker heeds a client only while it holds its tasks), it counts from now: a live
+   * client's probes come every HEARTBEAT_MS, and this side starts watching when a frame of the client's
+   * came anyway (its task).
    */
   heard(): number {
     const now = Date.now();
     const packets = this.#socket.rawStream?.packetsReceived;
-    if (packets !== undefined && packets !== this.#packets.seen) this.lastHeard = Math.max(this.lastHeard, this.#packets.checkedAt);
+    const since = now - this.#packets.checkedAt > CHECKS_LAPSED_MS ? now : this.#packets.checkedAt;
+    if (packets !== undefined && packets !== this.#packets.seen) this.lastHeard = Math.max(this.lastHeard, since);
     this.#packets = { seen: packets ?? 0, checkedAt: now };
     return this.lastHeard;
   }

@@ -54,7 +54,14 @@ declare module 'hyperdht' {
     publicKey: Buffer;
     isInitiator: boolean;
     /** The UDX stream underneath; `packetsReceived` counts every packet from the peer, acknowledgements included. */
-    rawStream: { remoteHost?: string; remotePort?: number; readonly packetsReceived: number; once(event: 'remote-changed', listener: () => void): void };
+    rawStream: {
+      remoteHost?: string;
+      remotePort?: number;
+      readonly packetsReceived: number;
+      /** UDX keepalive: a probe after each `ms` without traffic, acknowledged by the peer's UDX itself. */
+      setKeepalive(ms: number): void;
+      once(event: 'remote-changed', listener: () => void): void;
+    };
     opened: Promise<boolean>;
     setKeepAlive(ms: number): void;
   }
