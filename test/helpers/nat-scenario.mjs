@@ -33,15 +33,18 @@ try {
   await world.startHost(MEMBERS, 'alice/friends', { netns: plan.hostAt ?? 'h1', extra: plan.hostExtra ?? [] });
   const worker = world.spawn('bob', ['worker', '--cluster=alice/friends', '--slots', '1'], 'bob worker', { netns: 'h1' });
   await worker.waitFor('worker joined', { timeoutMs: 60_000 });
-  const exec = async (wait) => {
+  const exec = async (wait, code = 'p2p.worker') => {
     const started = Date.now();
     const startedAt = started - began;
-    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', wait, ...(plan.execExtra ?? []), 'p2p.worker'], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
+    const r = await world.cli('diana', ['exec', '--cluster=alice/friends', '--wait', wait, ...(plan.execExtra ?? []), code], { netns: 'h2', timeoutMs: 120_000, env: plan.env ?? {} });
     const run = { ok: r.code === 0 && /^bob@/.test(r.stdout), ms: Date.now() - started, startedAt, error: r.code === 0 ? null : r.stderr.trim().split('\n').slice(-3).join(' | '), ...(plan.env ? { log: r.stderr } : {}) };
     process.stderr.write(`[scenario] exec --wait ${wait}: ${JSON.stringify(run)}\n`);
     return run;
   };
   for (let i = 0; i < (plan.runs ?? 5); i++) out.runs.push(await exec(plan.wait ?? '15s'));
+  // A task that runs for plan.longTask ms: while it runs neither side sends a message, and each hears the
+  // other only in UDX's keepalive probes and their acknowledgements (through the relay, if there is one).
+  if (plan.longTask) out.longTask = await exec('15s', `(async () => { await new Promise((r) => setTimeout(r, ${plan.longTask})); return p2p.worker; })()`);
   // Then execs that give up early (the roster is stored by now): what they say while a punch is under way.
   if (plan.short) {
     out.short = [];
