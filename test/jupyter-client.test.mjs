@@ -74,7 +74,7 @@ test('a cell sent the moment the kernel is spawned is answered, a type error as 
   process.stderr.write(`# spawn -> first reply: ${r.launches.map((l) => l.seconds.toFixed(2)).join(', ')} s\n`);
   for (const [i, launch] of r.launches.entries()) {
     assert.equal(launch.status, launch.expected, `launch ${i}: ${JSON.stringify(launch)}`);
-    if (launch.expected === 'ok') assert.equal(launch.result, '2', `launch ${i}: ${JSON.stringify(launch)}`);
+    if (launch.expected === 'ok') assert.equal(launch.value, '2', `launch ${i}: ${JSON.stringify(launch)}`);
     else assert.match(launch.evalue, /not assignable to type 'number'/);
   }
 });

@@ -47,9 +47,10 @@ describe('across NATs', { skip, timeout: 300_000 }, () => {
     // more; tsp2p probes four times as fast: random-probes.ts), one at a time per process. Cut short, its far half would go on probing for up to 35 s,
     // holding that peer's turn: so no attempt is cut short but by the user's own wait. bench/nat.mjs has
     // the rates.
-    const { runs, short } = scenario({ runs: 3, randomNat: [2], wait: '45s', short: { runs: 4, wait: '1.5s' } });
+    const { runs, short } = scenario({ runs: 5, randomNat: [2], wait: '45s', short: { runs: 4, wait: '1.5s' } });
     assert.ok(runs.every((r) => r.ok), JSON.stringify(runs));
-    // Probing at hyperdht's rate, half of these took over 3.5 s (p90 ~13 s, bench/nat.mjs).
+    // Probing at hyperdht's rate, half of these took over 3.5 s (p90 ~13 s, bench/nat.mjs); now about one
+    // in ten takes over 5 s when the machine is busy (the whole suite beside): the middle of five runs.
     assert.ok(median(runs) < 5_000, `median ${median(runs)} ms of ${JSON.stringify(runs.map((r) => r.ms))}`);
     // An exec that gives up while the punch is under way names it, and no "start a worker" (bob runs one).
     // (A punch can also win within 1.5 s: those runs answer and say nothing here.)

@@ -1,7 +1,9 @@
 """Cells sent the moment a tsp2p kernel is spawned, as Notebook sends the first one: argv[1] launches, each
 starting the kernel with jupyter_client and executing a typed cell (and, every other launch, one that does
-not type-check) at once, before anything says the kernel is ready. Prints one JSON object:
-{"launches": [{"status", "result", "evalue", "seconds"}]}. The kernel is found through JUPYTER_PATH.
+not type-check) at once, before anything says the kernel is ready. What the cell made is read from its
+reply (user_expressions), not from iopub: a SUB socket that joined late misses what was published before
+(ZeroMQ's slow joiner, the client's). Prints one JSON object: {"launches": [{"expected", "status",
+"value", "evalue", "seconds"}]}. The kernel is found through JUPYTER_PATH.
 """
 import json
 import sys
@@ -20,24 +22,14 @@ def first_cell(code):
     kc = km.client()
     kc.start_channels()
     try:
-        msg_id = kc.execute(code)
-        result = None
-        # The reply on shell comes after everything the cell published; iopub is read after it (a SUB socket
-        # may have joined late and missed the result: that is ZeroMQ's, not the kernel's).
+        msg_id = kc.execute(code, user_expressions={"value": "x + 1"})
         while True:
             msg = kc.get_shell_msg(timeout=30)
             if msg["parent_header"].get("msg_id") == msg_id:
                 break
-        seconds = time.monotonic() - started
-        while True:
-            try:
-                out = kc.get_iopub_msg(timeout=0.5)
-            except Exception:
-                break
-            if out["parent_header"].get("msg_id") == msg_id and out["msg_type"] == "execute_result":
-                result = out["content"]["data"]["text/plain"]
         content = msg["content"]
-        return {"status": content["status"], "result": result, "evalue": content.get("evalue"), "seconds": seconds}
+        value = content.get("user_expressions", {}).get("value", {}).get("data", {}).get("text/plain")
+        return {"status": content["status"], "value": value, "evalue": content.get("evalue"), "seconds": time.monotonic() - started}
     except Exception as err:  # noqa: BLE001 - the test reports what happened
         return {"status": "no reply", "error": repr(err), "seconds": time.monotonic() - started}
     finally:
