@@ -11,7 +11,6 @@ import { startSnapshotProcess, usableSnapshot } from '../dist/engine/ts-snapshot
 import { TypeScriptRemote } from '../dist/engine/typescript-remote.js';
 import { P2P_DECLARATIONS } from '../dist/magics/p2p-declarations.js';
 import { JupyterSession, skipUnlessJupyterClient } from './helpers/jupyter.mjs';
-import { waitFor } from './helpers/kernel.mjs';
 
 const noSnapshot = 'blob' in usableSnapshot(tmpdir()) ? false : `no usable snapshot: ${usableSnapshot(tmpdir()).reason}`;
 const TYPED = 'const x: number = 1; x + 1';
@@ -139,7 +138,7 @@ test('a snapshot process that ended before its handle existed (a kernel starts i
   const cwd = directory(t, { 'broken.blob': 'not a snapshot' });
   const started = withSnapshotSetting(path.join(cwd, 'broken.blob'), () => startSnapshotProcess(cwd));
   assert.ok('child' in started, 'a blob named outright is started');
-  await waitFor(() => started.endedEarly(), { what: 'the broken snapshot process to end' });
+  await new Promise((resolve) => started.onEnded(resolve));
   const remote = new TypeScriptRemote({ cwd, started });
   t.after(() => remote.close());
   const [typed, wrong] = await convertAll(remote, [TYPED, WRONG]);

@@ -101,13 +101,16 @@ export function usableSnapshot(cwd = process.cwd()): { blob: string } | { reason
   return { blob: SNAPSHOT_BLOB };
 }
 
-/** A snapshot process, started before anything listens to it (see startSnapshotProcess). */
+/** A snapshot process, started before its handle (TypeScriptRemote) exists (see startSnapshotProcess). */
 export interface StartedProcess {
   child: ChildProcess;
   /** performance.now() when it was spawned. */
   at: number;
-  /** How it ended if it did (or failed to start) before anything listened: its events are gone then. */
-  endedEarly(): string | null;
+  /**
+   * Calls `listener` once with how the process ended (or failed to start): soon after, if it already had.
+   * Its own events would be gone by then, coming before the handle listened.
+   */
+  onEnded(listener: (reason: string) => void): void;
 }
 
 /**
@@ -120,12 +123,23 @@ export function startSnapshotProcess(cwd = process.cwd()): StartedProcess | { re
   if ('reason' in snapshot) return snapshot;
   // stdout is not the kernel's (tslab may print); stderr is, for a crash's last words; descriptor 3 the channel.
   const child = spawn(process.execPath, snapshotArgs(snapshot.blob), { cwd, env: snapshotEnv(), stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
-  let failed: string | null = null;
-  child.once('error', (err) => (failed = `could not start: ${err.message}`));
+  let ended: string | null = null;
+  const listeners: Array<(reason: string) => void> = [];
+  const end = (reason: string) => {
+    if (ended !== null) return;
+    ended = reason;
+    for (const listener of listeners.splice(0)) listener(reason);
+  };
+  child.once('error', (err) => end(`could not start: ${err.message}`));
+  child.once('exit', (code, signal) => end(`stopped (${signal ?? `exit code ${code}`})`));
   return {
     child,
     at: performance.now(),
-    endedEarly: () => failed ?? (child.exitCode !== null || child.signalCode !== null ? `stopped (${child.signalCode ?? `exit code ${child.exitCode}`})` : null),
+    onEnded: (listener) => {
+      const reason = ended;
+      if (reason === null) listeners.push(listener);
+      else queueMicrotask(() => listener(reason));
+    },
   };
 }
 

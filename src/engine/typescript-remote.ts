@@ -11,8 +11,7 @@ import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { CompleteResult, InspectResult, IsCompleteResult } from '../jupyter/executor.js';
 import { createLogger } from '../log.js';
-import { FrameDecoder, encodeFrame } from './ts-frames.js';
-import { CHANNEL_FD } from './ts-frames.js';
+import { CHANNEL_FD, FrameDecoder, encodeFrame } from './ts-frames.js';
 import type { TsAnswer, TsCalls, TsOp } from './ts-protocol.js';
 import { startSnapshotProcess, type StartedProcess } from './ts-snapshot.js';
 import type { ConvertResult } from './typescript.js';
@@ -66,10 +65,7 @@ function snapshotChannel(started: StartedProcess, events: ChannelEvents): Servic
   const decoder = new FrameDecoder<TsAnswer>();
   pipe.on('data', (chunk: Buffer) => decoder.push(chunk).forEach((answer) => events.answer(answer)));
   pipe.on('error', () => undefined);
-  child.on('error', (err) => events.ended(`could not start: ${err.message}`));
-  child.on('exit', (code, signal) => events.ended(`stopped (${signal ?? `exit code ${code}`})`));
-  const early = started.endedEarly();
-  if (early) queueMicrotask(() => events.ended(early));
+  started.onEnded((reason) => events.ended(reason));
   return {
     kind: 'snapshot process',
     send: (request) => pipe.write(encodeFrame(request)),

@@ -153,8 +153,8 @@ export class PeerChannel {
   /** The connection (its raw stream, which counts every packet from the peer, comes once it is connected). */
   readonly #socket: { readonly rawStream?: PacketCounter | null };
   #packets = { seen: 0, checkedAt: Date.now() };
-  /** Whether the peer needs a `pong` for its `ping` (it hears frames only: an older tsp2p). */
-  #pongs = true;
+  /** Whether the peer hears our life in the connection's packets (HEARS_ACKS); else frames only (an older tsp2p). */
+  #peerHearsAcks = false;
   /** Whether the transport probes the peer now (see beat()). */
   #probing = false;
 
@@ -184,7 +184,7 @@ export class PeerChannel {
           socket.destroy();
           return;
         }
-        this.#pongs = !hearsAcks(remote);
+        this.#peerHearsAcks = hearsAcks(remote);
         events.onopen(remote);
       },
       onclose: () => {
@@ -208,7 +208,7 @@ export class PeerChannel {
 
   /** A ping needs a pong only from a peer that hears frames alone (an older tsp2p: see liveness.ts). */
   #answerPing(): void {
-    if (this.#pongs) this.send('pong', {});
+    if (!this.#peerHearsAcks) this.send('pong', {});
   }
 
   /**
@@ -221,7 +221,7 @@ export class PeerChannel {
   beat(everyMs: number): void {
     if (this.#probing) return;
     const raw = this.#socket.rawStream;
-    if (!this.#pongs && raw?.setKeepalive) {
+    if (this.#peerHearsAcks && raw?.setKeepalive) {
       raw.setKeepalive(everyMs);
       this.#probing = true;
     } else this.send('ping', {});
